@@ -1,0 +1,11 @@
+"""Handwriting Lab: page config, navigation over the pages, and the shared sidebar. Nothing else."""
+import streamlit as st
+
+from ui.state import sidebar
+
+st.set_page_config(page_title="Handwriting Lab", page_icon="✍️", layout="wide")
+nav = st.navigation([
+    st.Page("pages/draw.py", title="Draw", icon="✏️", default=True),
+])
+sidebar()
+nav.run()

@@ -1,0 +1,202 @@
+"""`python -m core ...`: the command line used by scripts, benchmarks and to check the app.
+
+Every user error is one sentence on stderr and exit code 2; results go to stdout as JSON."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from .errors import BadImage, HWLabError  # noqa: E402
+
+
+def _print(obj) -> None:
+    print(json.dumps(obj), flush=True)
+
+
+class Bar:
+    """A one-line text progress bar on stderr (when it is a terminal, or always with force=True)."""
+
+    def __init__(self, label: str, force: bool = False):
+        self.label, self.live, self.last = label, force or sys.stderr.isatty(), 0.0
+
+    def __call__(self, done: float, total: float | None, extra: str = "") -> None:
+        now = time.time()
+        if not self.live or (now - self.last < 0.2 and (total is None or done < total)):
+            return
+        self.last = now
+        if total:
+            frac = min(done / total, 1.0)
+            bar = "#" * int(frac * 30)
+            sys.stderr.write(f"\r{self.label} [{bar:<30}] {frac:6.1%} {extra}   ")
+        else:
+            sys.stderr.write(f"\r{self.label} {done / 1e6:.1f} MB {extra}   ")
+        if total and done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+# ---------------------------------------------------------------- commands
+def cmd_models(a) -> int:
+    from . import registry
+
+    rows = []
+    for b in registry.list_bundles():
+        c = b.card or {}
+        rows.append({"name": b.name, "title": b.title, "dataset": c.get("dataset"), "classes": c.get("classes"),
+                     "test_accuracy": c.get("test_accuracy"), "drawn_accuracy": c.get("drawn_accuracy"),
+                     "available": b.ok, "error": b.error})
+    _print(rows)
+    return 0
+
+
+def cmd_archs(a) -> int:
+    from . import zoo
+
+    _print([{"name": n, "title": x.title, "kind": x.kind, "parameters": int(x.build(10).count_params())}
+            for n, x in zoo.ARCHS.items()])
+    return 0
+
+
+def cmd_predict(a) -> int:
+    import numpy as np
+
+    from . import preprocess, registry
+
+    p = registry.Predictor(a.model)
+    failed = 0
+    batch: list[tuple[str, np.ndarray]] = []
+
+    def flush():
+        if not batch:
+            return
+        probs = p(np.concatenate([x for _, x in batch]))
+        for (f, _), pr in zip(batch, probs):
+            top = p.top(pr, 3)
+            _print({"file": f, "label": top[0][0], "confidence": round(top[0][1], 6),
+                    "top": [[c, round(v, 6)] for c, v in top]})
+        batch.clear()
+
+    for f in a.images:
+        try:
+            data = Path(f).read_bytes()
+        except OSError as exc:
+            failed += 1
+            _print({"file": f, "error": f"cannot read {f}: {exc.strerror or exc}"})
+            continue
+        try:
+            prep = preprocess.prepare(preprocess.read_image(data, f), p.style)
+        except BadImage as exc:
+            failed += 1
+            _print({"file": f, "error": str(exc)})
+            continue
+        if prep.x is None:
+            failed += 1
+            _print({"file": f, "error": f"{f}: no ink found (a blank picture)"})
+            continue
+        batch.append((f, prep.x))
+        if len(batch) >= 256:
+            flush()
+    flush()
+    return 2 if failed else 0
+
+
+def cmd_evaluate(a) -> int:
+    from . import datasets, evaluation, registry
+
+    p = registry.Predictor(a.model)
+    ds = datasets.load(a.dataset, Bar(f"downloading {a.dataset}"))
+    if list(ds.classes) != p.classes:
+        raise HWLabError(f"{a.model} predicts {len(p.classes)} classes, {a.dataset} has {len(ds.classes)}: "
+                         f"they do not match.")
+    probs = evaluation.batched(p, ds.test.x, progress=Bar("evaluating"))
+    summary, _ = evaluation.evaluate(probs, ds.test.y, ds.classes)
+    _print({"model": a.model, "dataset": a.dataset, "accuracy": summary["accuracy"], "n": summary["n"],
+            "test_set": ds.provenance})
+    return 0
+
+
+def cmd_datasets(a) -> int:
+    from . import datasets
+
+    _print([datasets.file_status(n) for n in datasets.DATASETS])
+    return 0
+
+
+def cmd_train(a) -> int:
+    from . import training
+
+    settings = {k: v for k, v in vars(a).items() if k in training.Settings.__dataclass_fields__ and v is not None}
+    if a.augment is not None:
+        settings["augment"] = json.loads(a.augment) if a.augment.strip() else {}
+    bar = Bar("training", force=True)
+
+    def events(e):
+        if e["event"] == "batch":
+            bar(e["epoch"] - 1 + e["batch"] / e["steps"], e["epochs"],
+                f"epoch {e['epoch']}/{e['epochs']} loss {e['loss']:.4f} acc {e['accuracy']:.4f} ETA {e['eta_s']:.0f}s")
+        elif e["event"] == "epoch":
+            vals = " ".join(f"{k} {v:.4f}" for k, v in e.items() if k not in ("event", "epoch", "epochs"))
+            sys.stderr.write(f"\repoch {e['epoch']}/{e['epochs']}: {vals}\n")
+        elif e["event"] in ("status", "device", "evaluation"):
+            sys.stderr.write(json.dumps(e) + "\n")
+        sys.stderr.flush()
+
+    command = "python -m core " + " ".join(shlex.quote(x) for x in sys.argv[1:])
+    name = training.train(training.Settings.from_dict(settings), events, command=command)
+    print(name, flush=True)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m core", description="Handwriting Lab from the command line.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    sub.add_parser("models", help="JSON list of the model bundles").set_defaults(fn=cmd_models)
+    sub.add_parser("archs", help="JSON list of the architectures").set_defaults(fn=cmd_archs)
+    sub.add_parser("datasets", help="JSON list of the datasets and their files").set_defaults(fn=cmd_datasets)
+    p = sub.add_parser("predict", help="predict pictures: one JSON line per file")
+    p.add_argument("--model", required=True)
+    p.add_argument("images", nargs="+")
+    p.set_defaults(fn=cmd_predict)
+    p = sub.add_parser("evaluate", help="accuracy of a model on a dataset's test set")
+    p.add_argument("--model", required=True)
+    p.add_argument("--dataset", required=True)
+    p.set_defaults(fn=cmd_evaluate)
+    p = sub.add_parser("train", help="train a model headless; prints the new bundle's name last")
+    p.add_argument("--dataset", default="mnist")
+    p.add_argument("--arch", default="seed002_cnn")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", dest="batch_size", type=int)
+    p.add_argument("--optimizer", choices=["adam", "rmsprop", "sgd"])
+    p.add_argument("--learning-rate", dest="learning_rate", type=float)
+    p.add_argument("--schedule", choices=["constant", "plateau", "one-cycle"])
+    p.add_argument("--early-stopping", dest="early_stopping", type=int, help="patience in epochs")
+    p.add_argument("--augment", help='JSON, e.g. \'{"rotation": 10, "shift": 0.1, "zoom": 0.1, "stroke": 0.5}\'')
+    p.add_argument("--validation-fraction", dest="validation_fraction", type=float)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--pen-strokes", dest="pen_strokes", action="store_true", default=None)
+    p.add_argument("--pen-repeat", dest="pen_repeat", type=int)
+    p.add_argument("--limit", type=int, help="train on the first N examples only")
+    p.add_argument("--name")
+    p.add_argument("--title")
+    p.add_argument("--mixed-precision", dest="mixed_precision", choices=["auto", "on", "off"])
+    p.set_defaults(fn=cmd_train)
+    return ap
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except HWLabError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130

@@ -1,0 +1,44 @@
+"""Where things live on disk. Every folder can be overridden by an environment variable."""
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def data_dir() -> Path:
+    """HWLAB_DATA_DIR: a folder laid out like the official downloads (mnist/, emnist/, ...).
+    Default: a per-user cache, where downloads go."""
+    env = os.environ.get("HWLAB_DATA_DIR")
+    if env:
+        return Path(env).expanduser().resolve()
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "handwriting-lab" / "data"
+
+
+def download_dir() -> Path:
+    """Where downloaded files are cached: the data folder when it is writable, else the user cache."""
+    d = data_dir()
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        if os.access(d, os.W_OK):
+            return d
+    except OSError:
+        pass
+    return Path.home() / ".cache" / "handwriting-lab" / "data"
+
+
+def models_dir() -> Path:
+    """HWLAB_MODELS_DIR, else the shipped models/ folder."""
+    env = os.environ.get("HWLAB_MODELS_DIR")
+    return Path(env).expanduser().resolve() if env else ROOT / "models"
+
+
+def jobs_dir() -> Path:
+    """HWLAB_JOBS_DIR, else jobs/ beside models/ (one folder per training job)."""
+    env = os.environ.get("HWLAB_JOBS_DIR")
+    return Path(env).expanduser().resolve() if env else models_dir().parent / "jobs"
+
+
+def cache_dir() -> Path:
+    """Derived data that is costly to recompute (rendered pen strokes, ...)."""
+    env = os.environ.get("HWLAB_CACHE_DIR")
+    return Path(env).expanduser().resolve() if env else Path.home() / ".cache" / "handwriting-lab" / "derived"

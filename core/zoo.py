@@ -1,0 +1,153 @@
+"""Every architecture by name. Each builder returns an uncompiled keras.Model that starts with
+keras.Input((28, 28, 1)) (float32 in [0, 1], white on black) and ends with softmax probabilities.
+Augmentation is never part of these models: it lives in the training pipeline (training.py)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import keras
+from keras import layers, regularizers
+
+INPUT_SHAPE = (28, 28, 1)
+
+
+@dataclass(frozen=True)
+class Arch:
+    name: str
+    title: str
+    build: Callable[[int], keras.Model]
+    defaults: dict = field(default_factory=dict)  # training settings that suit it (see training.Settings)
+    kind: str = "cnn"  # "linear", "mlp" or "cnn": how the insight pages show its weights
+
+
+def _model(name: str, body: Callable, n: int) -> keras.Model:
+    inp = keras.Input(INPUT_SHAPE, name="image")
+    x = body(inp)
+    x = layers.Dense(n, name="logits")(x)
+    out = layers.Activation("softmax", dtype="float32", name="probabilities")(x)
+    return keras.Model(inp, out, name=name)
+
+
+def _conv_bn(x, filters, size, name, strides=1, padding="same"):
+    x = layers.Conv2D(filters, size, strides=strides, padding=padding, use_bias=False, name=f"{name}_conv")(x)
+    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    return layers.Activation("relu", name=f"{name}_relu")(x)
+
+
+def logreg(penalty: str):
+    reg = {"l1": regularizers.L1(2e-5), "l2": regularizers.L2(1e-4),
+           "elasticnet": regularizers.L1L2(l1=1e-5, l2=5e-5)}[penalty]
+
+    def build(n):
+        inp = keras.Input(INPUT_SHAPE, name="image")
+        x = layers.Flatten(name="pixels")(inp)
+        x = layers.Dense(n, kernel_regularizer=reg, name="logits")(x)
+        return keras.Model(inp, layers.Activation("softmax", dtype="float32", name="probabilities")(x),
+                           name=f"logreg_{penalty}")
+    return build
+
+
+def mlp(dropout: float):
+    def body(x):
+        x = layers.Flatten(name="pixels")(x)
+        for i, units in enumerate((256, 128, 64, 32)):
+            x = layers.Dense(units, activation="relu", name=f"dense{i + 1}")(x)
+            if dropout:
+                x = layers.Dropout(dropout, name=f"dropout{i + 1}")(x)
+        return x
+    return lambda n: _model("mlp_dropout" if dropout else "mlp", body, n)
+
+
+def seed000_cnn1(n):
+    def body(x):
+        x = layers.Conv2D(32, 3, activation="relu", name="conv1")(x)
+        x = layers.MaxPooling2D(name="pool1")(x)
+        x = layers.Flatten(name="flatten")(x)
+        x = layers.Dense(512, activation="relu", name="dense1")(x)
+        return layers.Dense(128, activation="relu", name="dense2")(x)
+    return _model("seed000_cnn1", body, n)
+
+
+def seed000_cnn2(n):
+    def body(x):
+        x = layers.Conv2D(64, 3, activation="relu", name="conv1")(x)
+        x = layers.Conv2D(64, 3, activation="relu", name="conv2")(x)
+        x = layers.MaxPooling2D(name="pool1")(x)
+        x = layers.Flatten(name="flatten")(x)
+        x = layers.Dense(512, activation="relu", name="dense1")(x)
+        return layers.Dense(128, activation="relu", name="dense2")(x)
+    return _model("seed000_cnn2", body, n)
+
+
+def seed002_cnn(n):  # the keras-io "simple MNIST convnet"
+    def body(x):
+        x = layers.Conv2D(32, 3, activation="relu", name="conv1")(x)
+        x = layers.MaxPooling2D(name="pool1")(x)
+        x = layers.Conv2D(64, 3, activation="relu", name="conv2")(x)
+        x = layers.MaxPooling2D(name="pool2")(x)
+        x = layers.Flatten(name="flatten")(x)
+        return layers.Dropout(0.5, name="dropout")(x)
+    return _model("seed002_cnn", body, n)
+
+
+def seed004_cnn(n):
+    def body(x):
+        x = layers.Conv2D(32, 7, padding="same", activation="relu", name="conv1")(x)
+        x = layers.MaxPooling2D(name="pool1")(x)
+        x = layers.Conv2D(48, 5, padding="same", activation="relu", name="conv2")(x)
+        x = layers.MaxPooling2D(name="pool2")(x)
+        x = layers.Dropout(0.3, name="dropout1")(x)
+        x = layers.Flatten(name="flatten")(x)
+        x = layers.Dense(128, activation="relu", name="dense1")(x)
+        return layers.Dropout(0.3, name="dropout2")(x)
+    return _model("seed004_cnn", body, n)
+
+
+def _deep_bn(width: int, name: str):
+    def build(n):
+        def body(x):
+            for b, f in enumerate((width, 2 * width)):
+                x = _conv_bn(x, f, 3, f"b{b + 1}a")
+                x = _conv_bn(x, f, 3, f"b{b + 1}b")
+                x = _conv_bn(x, f, 5, f"b{b + 1}c", strides=2)
+                x = layers.Dropout(0.4, name=f"b{b + 1}_dropout")(x)
+            x = _conv_bn(x, 4 * width, 4, "b3", padding="valid")
+            x = layers.Flatten(name="flatten")(x)
+            return layers.Dropout(0.4, name="dropout")(x)
+        return _model(name, body, n)
+    return build
+
+
+_SEED_AUG = {"rotation": 10.0, "shift": 0.1, "zoom": 0.1}
+_DRAW_AUG = {"rotation": 12.0, "shift": 0.1, "zoom": 0.12, "stroke": 0.5}
+ARCHS: dict[str, Arch] = {a.name: a for a in [
+    Arch("logreg_l2", "Logistic regression, L2 penalty", logreg("l2"),
+         {"epochs": 20, "learning_rate": 1e-3, "augment": {}}, "linear"),
+    Arch("logreg_l1", "Logistic regression, L1 penalty", logreg("l1"),
+         {"epochs": 20, "learning_rate": 1e-3, "augment": {}}, "linear"),
+    Arch("logreg_elasticnet", "Logistic regression, elastic-net penalty", logreg("elasticnet"),
+         {"epochs": 20, "learning_rate": 1e-3, "augment": {}}, "linear"),
+    Arch("mlp", "MLP 256-128-64-32", mlp(0.0), {"epochs": 20, "augment": {}}, "mlp"),
+    Arch("mlp_dropout", "MLP 256-128-64-32 with dropout 0.3", mlp(0.3), {"epochs": 30, "augment": {}}, "mlp"),
+    Arch("seed000_cnn1", "Seed 000 CNN 1: conv 32, dense 512-128", seed000_cnn1, {"epochs": 10, "augment": {}}),
+    Arch("seed000_cnn2", "Seed 000 CNN 2: two convs of 64, dense 512-128", seed000_cnn2, {"epochs": 10, "augment": {}}),
+    Arch("seed002_cnn", "Seed 002 CNN: convs 32-64, dropout 0.5", seed002_cnn, {"epochs": 15, "augment": {}}),
+    Arch("seed004_cnn", "Seed 004 CNN: 32@7x7, 48@5x5, dense 128", seed004_cnn, {"epochs": 15, "augment": {}}),
+    Arch("seed004_cnn_aug", "Seed 004 CNN with augmentation", seed004_cnn, {"epochs": 30, "augment": _SEED_AUG}),
+    Arch("seed003_deep_bn", "Seed 003 deep batch-normalised CNN with augmentation", _deep_bn(32, "seed003_deep_bn"),
+         {"epochs": 30, "augment": _SEED_AUG}),
+    Arch("hwnet", "HWNet: wide batch-normalised CNN, drawing-style augmentation", _deep_bn(48, "hwnet"),
+         {"epochs": 40, "schedule": "one-cycle", "learning_rate": 3e-3, "augment": _DRAW_AUG}),
+]}
+
+
+def get(name: str) -> Arch:
+    if name not in ARCHS:
+        from .errors import BadSettings
+        raise BadSettings(f"Unknown architecture {name!r}. Known: {', '.join(ARCHS)}.")
+    return ARCHS[name]
+
+
+def build(name: str, num_classes: int) -> keras.Model:
+    return get(name).build(num_classes)

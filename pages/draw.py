@@ -1,0 +1,56 @@
+"""Draw page: draw (or upload) a character, see what the model sees and what it predicts."""
+import streamlit as st
+
+from core.errors import BadImage
+from core.preprocess import prepare, read_image
+from ui.state import current_predictor
+from ui.views import show_prediction
+
+st.title("✍️ Handwriting Lab")
+pred = current_predictor()
+if pred is None:
+    st.stop()
+st.caption(f"Model: **{pred.card['title']}** · classes {', '.join(pred.classes[:12])}"
+           f"{'…' if len(pred.classes) > 12 else ''}")
+
+
+@st.fragment
+def drawing_area():
+    # Only this fragment reruns after a stroke: the page around it stays as it is.
+    from streamlit_drawable_canvas import st_canvas
+
+    st.session_state.setdefault("canvas_round", 0)
+    left, right = st.columns([1, 1.3], gap="large")
+    with left:
+        width = st.slider("Pen width", 6, 40, 18, key="pen_width")
+        canvas = st_canvas(stroke_width=width, stroke_color="#FFFFFF", background_color="#000000",
+                           width=280, height=280, drawing_mode="freedraw", return_image_data=True,
+                           key=f"canvas-{st.session_state.canvas_round}")
+        if st.button("Clear", icon="🧽"):
+            st.session_state.canvas_round += 1
+            st.rerun(scope="fragment")
+    with right:
+        image = canvas.image_data
+        prepared = prepare(image, pred.style) if image is not None else None
+        if prepared is None or prepared.x is None:
+            st.info("✏️ Draw a digit on the black canvas with your mouse, finger or pen. "
+                    "The prediction appears as soon as you lift it.")
+        else:
+            show_prediction(pred, prepared, "canvas")
+
+
+drawing_area()
+
+with st.expander("📷 Or upload a photo or scan of one handwritten character"):
+    up = st.file_uploader("Picture (PNG, JPEG, GIF, BMP, WebP, TIFF)",
+                          type=["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"])
+    if up is not None:
+        try:
+            prepared = prepare(read_image(up.getvalue(), up.name), pred.style)
+        except BadImage as exc:
+            st.error(str(exc))
+        else:
+            if prepared.x is None:
+                st.warning("No ink found in that picture: is it blank?")
+            else:
+                show_prediction(pred, prepared, "upload")

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# How the shipped bundles in models/ were trained (each card also records its exact command).
+# Run from the project root; on a GPU machine source tools/gpu_env.sh first (JAX backend).
+#   bash tools/train_shipped.sh mnist|emnist
+set -euo pipefail
+T="python3 -m core train"
+case "${1:-mnist}" in
+mnist)
+  $T --dataset mnist --arch hwnet --epochs 30 --batch-size 128 --validation-fraction 0 --pen-strokes --pen-repeat 2 \
+     --name mnist-hwnet --title "HWNet (ours): MNIST + drawn digits"
+  for a in logreg_l2 logreg_l1 logreg_elasticnet mlp mlp_dropout seed002_cnn seed004_cnn seed004_cnn_aug seed003_deep_bn; do
+    $T --dataset mnist --arch $a --batch-size 128 --name mnist-$a
+  done ;;
+emnist)
+  $T --dataset emnist-letters --arch hwnet --epochs 15 --batch-size 128 --pen-strokes --pen-repeat 2 --name emnist-letters-hwnet
+  $T --dataset emnist-bymerge --arch hwnet --epochs 30 --batch-size 128 --pen-strokes --name emnist-bymerge-hwnet
+  $T --dataset emnist-byclass --arch hwnet --epochs 30 --batch-size 128 --pen-strokes --name emnist-byclass-hwnet
+  $T --dataset emnist-digits --arch hwnet --epochs 30 --batch-size 128 --pen-strokes --name emnist-digits-hwnet
+  $T --dataset emnist-mnist --arch seed004_cnn_aug --batch-size 128 --name emnist-mnist-seed004_cnn_aug ;;
+esac

@@ -1,0 +1,90 @@
+"""Cached resources (loaded once per server process, shared by every session) and the sidebar picker."""
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from core import registry  # noqa: E402
+from core.errors import HWLabError  # noqa: E402
+
+MODEL_KEY = "model_name"
+
+
+@st.cache_data(ttl=3, show_spinner=False)
+def bundles() -> list[registry.Bundle]:
+    """Every bundle folder with its card (cheap: no model is loaded). Short TTL so new models appear."""
+    return registry.list_bundles()
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=8)
+def _predictor(name: str, mtime: float) -> registry.Predictor:
+    return registry.Predictor(name)
+
+
+def predictor(name: str) -> registry.Predictor:
+    """The loaded model, keyed by name and file time so a replaced bundle is reloaded."""
+    b = registry.inspect(name)
+    return _predictor(name, b.mtime)
+
+
+def _rank(b: registry.Bundle) -> tuple:
+    c = b.card or {}
+    return (c.get("drawn_accuracy") or 0, c.get("test_accuracy") or 0)
+
+
+def model_label(b: registry.Bundle) -> str:
+    if not b.ok:
+        return f"⚠ {b.name} (unavailable)"
+    acc = (b.card or {}).get("test_accuracy")
+    return f"{b.title} — {acc:.2%}" if isinstance(acc, (int, float)) else b.title
+
+
+def sidebar() -> None:
+    """Dataset and model picker, shown on every page. Stores the chosen bundle name in session state."""
+    all_bundles = bundles()
+    usable = [b for b in all_bundles if b.ok]
+    st.sidebar.header("Model")
+    if not usable:
+        st.sidebar.error("No usable model in the models folder. Train one on the Train page, or check "
+                         "HWLAB_MODELS_DIR.")
+    else:
+        sets = sorted({b.card["dataset"] for b in usable}, key=lambda d: (d != "mnist", d))
+        current = st.session_state.get(MODEL_KEY)
+        cur_b = next((b for b in usable if b.name == current), None)
+        ds_default = cur_b.card["dataset"] if cur_b else sets[0]
+        dataset = st.sidebar.selectbox("Dataset", sets, index=sets.index(ds_default), key="picker_dataset")
+        choices = sorted([b for b in usable if b.card["dataset"] == dataset], key=_rank, reverse=True)
+        names = [b.name for b in choices]
+        if current not in names:
+            st.session_state[MODEL_KEY] = names[0]
+        labels = {b.name: model_label(b) for b in choices}
+        st.sidebar.selectbox("Model", names, key=MODEL_KEY, format_func=labels.get)
+        card = next(b.card for b in choices if b.name == st.session_state[MODEL_KEY])
+        drawn = card.get("drawn_accuracy")
+        st.sidebar.caption(f"Test accuracy {card.get('test_accuracy', 0):.2%}"
+                           + (f" · drawn input {drawn:.1%}" if isinstance(drawn, (int, float)) else "")
+                           + f" · {len(card['classes'])} classes")
+    broken = [b for b in all_bundles if not b.ok]
+    if broken:
+        with st.sidebar.expander(f"{len(broken)} model(s) unavailable"):
+            for b in broken:
+                st.caption(f"**{b.name}**: {b.error}")
+
+
+def current_model_name() -> str | None:
+    return st.session_state.get(MODEL_KEY)
+
+
+def current_predictor() -> registry.Predictor | None:
+    """The picked model, loaded; shows a sentence (not a traceback) when it cannot be loaded."""
+    name = current_model_name()
+    if not name:
+        return None
+    try:
+        return predictor(name)
+    except HWLabError as exc:
+        st.error(str(exc))
+        return None
