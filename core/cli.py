@@ -185,6 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="train on the first N examples only")
     p.add_argument("--name")
     p.add_argument("--title")
+    p.add_argument("--no-drawn-eval", dest="drawn_eval", action="store_false", default=None,
+                   help="skip measuring drawn-input accuracy after training")
     p.add_argument("--mixed-precision", dest="mixed_precision", choices=["auto", "on", "off"])
     p.set_defaults(fn=cmd_train)
     return ap

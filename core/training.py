@@ -49,6 +49,7 @@ class Settings:
     name: Optional[str] = None  # bundle name; default <dataset>-<arch>
     title: Optional[str] = None
     mixed_precision: str = "auto"  # auto (on a GPU), on, off
+    drawn_eval: bool = True  # measure drawn-input accuracy after training (renders pen strokes once, cached)
 
     @classmethod
     def from_dict(cls, d: dict) -> "Settings":
@@ -302,7 +303,7 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
     summary, mis = evaluation.evaluate(probs, ds.test.y, ds.classes)
     mis["images"] = ds.test.x[mis["index"]]
     train_acc = float(evaluation.batched(predict, ds.train.x[:10000]).argmax(1).__eq__(ds.train.y[:10000]).mean())
-    figures = drawn_figures(predict, ds)
+    figures = drawn_figures(predict, ds) if s.drawn_eval else {}
     emit({"event": "evaluation", "test_accuracy": summary["accuracy"], "drawn": figures})
 
     card = make_card(s, ds, final, dev, summary, figures, train_acc, train_seconds, len(y), pen_note, history, command)
