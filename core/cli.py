@@ -182,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int)
     p.add_argument("--pen-strokes", dest="pen_strokes", action="store_true", default=None)
     p.add_argument("--pen-repeat", dest="pen_repeat", type=int)
+    p.add_argument("--pen-sources", dest="pen_sources", help="comma-separated: unipen, pendigits")
+    p.add_argument("--init-from", dest="init_from", help="start from this bundle's weights (fine-tuning)")
     p.add_argument("--limit", type=int, help="train on the first N examples only")
     p.add_argument("--name")
     p.add_argument("--title")

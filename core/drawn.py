@@ -2,7 +2,8 @@
 model's style, cached, and split by writer so that training never sees a writer we score on.
 
 Sources (shared/datasets/pen-strokes/, found through HWLAB_DATA_DIR/pen-strokes):
-- pendigits-train-writers: never used for training here; a fully held-out source of digits.
+- pendigits-train-writers (30 writers): a seeded half of the writers is held out, the other half
+  may train (only models whose card says so did).
 - unipen-dev: the writers of its first 3,000 digits and first 4,000 letters (the samples the
   acceptance check scores), plus a seeded 15% of the others, are held out; the rest may train.
 """
@@ -71,14 +72,16 @@ def rendered(source: str, style: str, workers: Optional[int] = None) -> dict:
 
 
 def heldout_writers(data: dict) -> set[str]:
-    """UNIPEN writers never trained on: those the acceptance check scores, plus a seeded 15% of the rest."""
+    """Writers never trained on. UNIPEN: those the acceptance check scores, plus a seeded 15% of the
+    rest; pendigits: a seeded half."""
     held: set[str] = set()
-    if len(set(data["kind"].tolist())) == 1:  # pendigits: a source never trained on, all held out
-        return set(data["writer"].tolist())
+    writers = sorted(set(data["writer"].tolist()))
+    if len(set(data["kind"].tolist())) == 1:  # pendigits: digits only, half of its writers held out
+        return set(random.Random(SPLIT_SEED).sample(writers, len(writers) // 2))
     for kind, n in ACCEPTANCE_SCOPE.items():
         sel = data["kind"] == "digit" if kind == "digit" else data["kind"] != "digit"
         held |= set(data["writer"][sel][:n].tolist())
-    rest = sorted(set(data["writer"].tolist()) - held)
+    rest = sorted(set(writers) - held)
     rng = random.Random(SPLIT_SEED)
     held |= set(rng.sample(rest, int(round(len(rest) * EXTRA_HELDOUT_FRACTION))))
     return held

@@ -57,7 +57,7 @@ def read_image(data: bytes, name: str = "picture") -> np.ndarray:
         with Image.open(io.BytesIO(data)) as im:  # lazy: reads the header only
             w, h = im.size
             if w * h > MAX_PIXELS:
-                raise BadImage(f"{name} is {w}x{h} pixels, too large to read (limit {MAX_PIXELS // 1_000_000} "
+                raise BadImage(f"{name} is {w}x{h} pixels: too large to read (limit {MAX_PIXELS // 1_000_000} "
                                f"megapixels). Scale it down first.")
             if min(w, h) < MIN_SIDE:
                 raise BadImage(f"{name} is only {w}x{h} pixels: too small to hold a handwritten character.")
@@ -65,7 +65,10 @@ def read_image(data: bytes, name: str = "picture") -> np.ndarray:
             return _to_rgba(frame)
     except BadImage:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError:
+        raise BadImage(f"{name} is too large to read (limit {MAX_PIXELS // 1_000_000} megapixels). "
+                       f"Scale it down first.") from None
+    except UnidentifiedImageError as exc:
         raise BadImage(f"{name} is not a picture we can read (PNG, JPEG, GIF, BMP, WebP, TIFF): {exc}") from None
     except (OSError, SyntaxError, ValueError) as exc:  # truncated or corrupt files
         raise BadImage(f"{name} is damaged or truncated and cannot be read: {exc}") from None
@@ -101,7 +104,7 @@ def ink_map(img: np.ndarray) -> tuple[np.ndarray, bool]:
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     inverted = bool(np.median(border) > 0.5)  # light paper: dark ink
     ink = 1.0 - grey if inverted else grey
-    lo = float(np.median(ink))  # background level (paper is most of the picture)
+    lo = float(np.median(1.0 - border if inverted else border))  # background level: the paper at the edges
     hi = float(ink.max())
     if hi - lo < 0.15:  # no contrast at all: nothing drawn
         return np.zeros_like(ink), inverted

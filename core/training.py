@@ -43,8 +43,10 @@ class Settings:
     augment: Optional[dict] = None  # rotation (degrees), shift, zoom (fractions), stroke; None: arch default
     validation_fraction: float = 0.1
     seed: int = 0
-    pen_strokes: bool = False  # add the UNIPEN training writers' drawings to the training data
+    pen_strokes: bool = False  # add the pen-stroke training writers' drawings to the training data
     pen_repeat: int = 1  # how many times those drawings are repeated in the training set
+    pen_sources: str = "unipen"  # comma-separated: unipen, pendigits (each split by writer, see drawn.py)
+    init_from: Optional[str] = None  # start from this bundle's weights (same architecture and classes)
     limit: Optional[int] = None  # train on the first N examples only (quick tries and tests)
     name: Optional[str] = None  # bundle name; default <dataset>-<arch>
     title: Optional[str] = None
@@ -87,6 +89,12 @@ class Settings:
             _check(isinstance(v, (int, float)) and 0 <= v <= top, f"Augmentation {k} must be 0 to {top}, not {v}.")
         if s.name is not None:
             registry.check_name(s.name)
+        _check(all(src in drawn.SOURCES for src in s.pen_sources.split(",")),
+               f"Pen sources must be among {', '.join(drawn.SOURCES)}, not {s.pen_sources!r}.")
+        if s.init_from is not None:
+            b = registry.inspect(s.init_from)  # raises BadModel for an unknown name
+            _check(b.ok and b.card.get("architecture", {}).get("name") == s.arch,
+                   f"{s.init_from} cannot seed a {s.arch}: {b.error or 'its architecture differs'}.")
         return s
 
 
@@ -207,12 +215,14 @@ def _training_arrays(s: Settings, ds: datasets.Dataset, events: Events):
     if s.pen_strokes:
         if events:
             events({"event": "status", "message": "rendering the UNIPEN training writers' drawings"})
-        data = drawn.rendered("unipen", ds.style)
-        px, py = drawn.select(data, ds.classes, case_insensitive=_case_insensitive(ds), writers="train")
+        parts = [drawn.select(drawn.rendered(src, ds.style), ds.classes, _case_insensitive(ds), writers="train")
+                 for src in s.pen_sources.split(",")]
+        px, py = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
         if s.limit:
             px, py = px[:s.limit], py[:s.limit]
-        pen_note = (f"plus {len(py):,} drawings (x{s.pen_repeat}) by the UNIPEN-dev training writers, rendered by the "
-                    f"drawn-input protocol; the writers scored for drawn accuracy were held out")
+        pen_note = (f"plus {len(py):,} drawings (x{s.pen_repeat}) by the training writers of {s.pen_sources} "
+                    f"(split by writer, drawn.py), rendered by the drawn-input protocol; drawn accuracy is "
+                    f"measured only on the held-out writers")
         x = np.concatenate([x] + [px] * s.pen_repeat)
         y = np.concatenate([y] + [py] * s.pen_repeat)
     return x[..., None], y, (None if xv is None else xv[..., None]), yv, pen_note
@@ -230,8 +240,8 @@ def drawn_figures(predict, ds: datasets.Dataset) -> dict:
     ci = _case_insensitive(ds)
     try:
         if set(datasets.DIGITS) <= set(ds.classes):
-            x, y = drawn.select(drawn.rendered("pendigits", ds.style), ds.classes, ci)
-            out["pendigits_digits"] = {"accuracy": drawn.accuracy(predict, x, y), "n": int(len(y))}
+            x, y = drawn.select(drawn.rendered("pendigits", ds.style), ds.classes, ci, "heldout")
+            out["pendigits_heldout_digits"] = {"accuracy": drawn.accuracy(predict, x, y), "n": int(len(y))}
         up = drawn.rendered("unipen", ds.style)
         for kind in ("digit", "letter"):
             x, y = drawn.select(up, ds.classes, ci, "heldout", kind)
@@ -243,7 +253,7 @@ def drawn_figures(predict, ds: datasets.Dataset) -> dict:
 
 
 def headline_drawn(figures: dict) -> Optional[float]:
-    for k in ("pendigits_digits", "unipen_heldout_letters", "unipen_heldout_digits"):
+    for k in ("pendigits_heldout_digits", "unipen_heldout_letters", "unipen_heldout_digits"):
         if k in figures and not math.isnan(figures[k]["accuracy"]):
             return round(figures[k]["accuracy"], 4)
     return None
@@ -270,6 +280,8 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
 
     n = len(ds.classes)
     core_model = zoo.build(s.arch, n)
+    if s.init_from:  # fine-tuning: start from an existing bundle's weights
+        core_model.set_weights(registry.load_model(s.init_from).get_weights())
     # The trainer wraps the pure model: uint8 in, scaled and augmented on the fly, never saved.
     inp = keras.Input((28, 28, 1), dtype="uint8", name="pixels_uint8")
     z = keras.layers.Rescaling(1 / 255.0, name="to_unit")(inp)
