@@ -70,38 +70,33 @@ def cmd_predict(a) -> int:
     from . import preprocess, registry
 
     p = registry.Predictor(a.model)
-    failed = 0
-    batch: list[tuple[str, np.ndarray]] = []
+    pending: list[tuple[str, object]] = []  # (file, model input or error sentence), printed in input order
 
     def flush():
-        if not batch:
-            return
-        probs = p(np.concatenate([x for _, x in batch]))
-        for (f, _), pr in zip(batch, probs):
-            top = p.top(pr, 3)
+        inputs = [x for _, x in pending if not isinstance(x, str)]
+        probs = iter(p(np.concatenate(inputs)) if inputs else [])
+        for f, x in pending:
+            if isinstance(x, str):
+                _print({"file": f, "error": x})
+                continue
+            top = p.top(next(probs), 3)
             _print({"file": f, "label": top[0][0], "confidence": round(top[0][1], 6),
                     "top": [[c, round(v, 6)] for c, v in top]})
-        batch.clear()
+        pending.clear()
 
+    failed = 0
     for f in a.images:
         try:
-            data = Path(f).read_bytes()
+            x = preprocess.prepare(preprocess.read_image(Path(f).read_bytes(), f), p.style).x
+            if x is None:
+                x = f"{f}: no ink found (a blank picture)"
         except OSError as exc:
-            failed += 1
-            _print({"file": f, "error": f"cannot read {f}: {exc.strerror or exc}"})
-            continue
-        try:
-            prep = preprocess.prepare(preprocess.read_image(data, f), p.style)
+            x = f"cannot read {f}: {exc.strerror or exc}"
         except BadImage as exc:
-            failed += 1
-            _print({"file": f, "error": str(exc)})
-            continue
-        if prep.x is None:
-            failed += 1
-            _print({"file": f, "error": f"{f}: no ink found (a blank picture)"})
-            continue
-        batch.append((f, prep.x))
-        if len(batch) >= 256:
+            x = str(exc)
+        failed += isinstance(x, str)
+        pending.append((f, x))
+        if len(pending) >= 256:
             flush()
     flush()
     return 2 if failed else 0
@@ -123,9 +118,27 @@ def cmd_evaluate(a) -> int:
 
 
 def cmd_datasets(a) -> int:
+    """Every dataset: state (complete, partial, derived, missing, bundled), whether it is usable and how, the
+    files present and missing, the folder, where to get them. --download NAME fetches one first."""
     from . import datasets
 
+    if a.download:
+        size = datasets.download_size_mb(datasets.spec(a.download).name)
+        if size is None:
+            datasets.fetch(a.download)  # raises with where to get it (Kaggle needs a login)
+        elif size > 0:
+            datasets.fetch(a.download, Bar(f"downloading {a.download} (about {size:.0f} MB)", force=True))
+        _print(datasets.file_status(a.download))
+        return 0
     _print([datasets.file_status(n) for n in datasets.DATASETS])
+    return 0
+
+
+def cmd_submit(a) -> int:
+    """Kaggle Digit Recognizer: predict every image of test.csv, write submission.csv (ImageId,Label)."""
+    from . import kaggle
+
+    _print(kaggle.write_submission(a.model, a.csv, a.out, progress=Bar("predicting")))
     return 0
 
 
@@ -159,7 +172,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
     sub.add_parser("models", help="JSON list of the model bundles").set_defaults(fn=cmd_models)
     sub.add_parser("archs", help="JSON list of the architectures").set_defaults(fn=cmd_archs)
-    sub.add_parser("datasets", help="JSON list of the datasets and their files").set_defaults(fn=cmd_datasets)
+    p = sub.add_parser("datasets", help="JSON list of the datasets: present, missing, where to get them")
+    p.add_argument("--download", metavar="NAME", help="download this dataset's official files first (MNIST, EMNIST)")
+    p.set_defaults(fn=cmd_datasets)
+    p = sub.add_parser("submit", help="Kaggle Digit Recognizer: write submission.csv for a test.csv")
+    p.add_argument("--model", required=True)
+    p.add_argument("--csv", required=True, help="Kaggle's test.csv (pixel0..pixel783)")
+    p.add_argument("--out", default="submission.csv", help="where to write ImageId,Label (default submission.csv)")
+    p.set_defaults(fn=cmd_submit)
     p = sub.add_parser("predict", help="predict pictures: one JSON line per file")
     p.add_argument("--model", required=True)
     p.add_argument("images", nargs="+")

@@ -1,0 +1,118 @@
+"""`python -m core`: JSON out, one line per picture, exit code 2 with a sentence for user errors."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from core.cli import main
+from helpers import pen_digits
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def digit_files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("digits")
+    files = []
+    for k, (label, rgba) in enumerate(pen_digits(2)):
+        f = d / f"{k:02d}_{label}.png"
+        Image.fromarray(rgba, "RGBA").save(f)
+        files.append((str(f), label))
+    return files
+
+
+def test_models_lists_bundles_as_json(tiny_bundle, monkeypatch, capsys):
+    models, name = tiny_bundle
+    monkeypatch.setenv("HWLAB_MODELS_DIR", str(models))
+    code, out, _ = run_cli(capsys, "models")
+    rows = json.loads(out)
+    assert code == 0 and [r["name"] for r in rows] == [name]
+    assert set(rows[0]) >= {"name", "title", "dataset", "classes", "test_accuracy", "drawn_accuracy"}
+    assert rows[0]["dataset"] == "mnist" and 0.5 < rows[0]["test_accuracy"] <= 1
+
+
+def test_predict_with_the_shipped_model_reads_drawn_digits(digit_files, monkeypatch, capsys):
+    monkeypatch.setenv("HWLAB_MODELS_DIR", str(ROOT / "models"))
+    code, out, _ = run_cli(capsys, "predict", "--model", "mnist-hwnet", *[f for f, _ in digit_files])
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and [r["file"] for r in rows] == [f for f, _ in digit_files]
+    right = sum(r["label"] == label for r, (_, label) in zip(rows, digit_files))
+    assert right >= len(rows) - 1
+    for r in rows:
+        assert len(r["top"]) == 3 and r["top"][0] == [r["label"], r["confidence"]]
+        assert r["top"][0][1] >= r["top"][1][1] >= r["top"][2][1]
+
+
+def test_unreadable_pictures_get_an_error_line_and_the_rest_is_predicted(tiny_bundle, digit_files, tmp_path,
+                                                                        monkeypatch, capsys):
+    models, name = tiny_bundle
+    monkeypatch.setenv("HWLAB_MODELS_DIR", str(models))
+    bad = tmp_path / "bad.png"
+    bad.write_text("not a picture")
+    missing = tmp_path / "missing.png"
+    files = [digit_files[0][0], str(bad), str(missing), digit_files[1][0]]
+    code, out, _ = run_cli(capsys, "predict", "--model", name, *files)
+    rows = {r["file"]: r for r in map(json.loads, out.splitlines())}
+    assert code == 2
+    assert "error" in rows[str(bad)] and "error" in rows[str(missing)]
+    assert rows[digit_files[0][0]]["label"] in [str(i) for i in range(10)]
+    assert rows[digit_files[1][0]]["label"] in [str(i) for i in range(10)]
+
+
+def test_predict_handles_thousands_of_files(tiny_bundle, digit_files, tmp_path, monkeypatch, capsys):
+    models, name = tiny_bundle
+    monkeypatch.setenv("HWLAB_MODELS_DIR", str(models))
+    src = Path(digit_files[0][0])
+    files = []
+    for k in range(1500):
+        f = tmp_path / f"{k:04d}.png"
+        f.symlink_to(src)
+        files.append(str(f))
+    code, out, _ = run_cli(capsys, "predict", "--model", name, *files)
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(rows) == 1500 and len({r["label"] for r in rows}) == 1
+
+
+@pytest.mark.parametrize("model", ["no-such-model", "../../etc"])
+def test_unknown_or_unsafe_model_name_exits_2(model, models_dir, capsys):
+    code, out, err = run_cli(capsys, "predict", "--model", model, "x.png")
+    assert code == 2 and out == "" and "error:" in err and "Traceback" not in err
+
+
+def test_evaluate_reports_accuracy_on_the_test_set(tiny_bundle, monkeypatch, capsys):
+    models, name = tiny_bundle
+    monkeypatch.setenv("HWLAB_MODELS_DIR", str(models))
+    code, out, _ = run_cli(capsys, "evaluate", "--model", name, "--dataset", "mnist")
+    r = json.loads(out)
+    assert code == 0 and r["n"] == 10000
+    card = json.loads((models / name / "card.json").read_text())
+    assert abs(r["accuracy"] - card["test_accuracy"]) < 1e-4
+
+
+def test_training_settings_out_of_range_exit_2_before_any_work(models_dir, capsys):
+    for args in (["--epochs", "0"], ["--batch-size", "1000000000"], ["--learning-rate", "-1"], ["--arch", "nope"]):
+        code, out, err = run_cli(capsys, "train", "--dataset", "mnist", *args)
+        assert code == 2 and "error:" in err, args
+    assert list(models_dir.iterdir()) == []
+
+
+def test_the_real_command_line(tiny_bundle, digit_files):
+    models, name = tiny_bundle
+    env = {**os.environ, "HWLAB_MODELS_DIR": str(models)}
+    r = subprocess.run([sys.executable, "-m", "core", "predict", "--model", name, digit_files[0][0], "/nonexistent.png"],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert r.returncode == 2 and len(lines) == 2 and "label" in lines[0] and "error" in lines[1]
+    r = subprocess.run([sys.executable, "-m", "core", "predict", "--model", "../../etc", "a.png"], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2 and "not a valid model name" in r.stderr
