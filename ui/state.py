@@ -7,16 +7,24 @@ import streamlit as st
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from core import registry  # noqa: E402
+from core import config, registry  # noqa: E402
 from core.errors import HWLabError  # noqa: E402
 
 MODEL_KEY = "model_name"
 
 
 @st.cache_data(ttl=3, show_spinner=False)
-def bundles() -> list[registry.Bundle]:
-    """Every bundle folder with its card (cheap: no model is loaded). Short TTL so new models appear."""
+def _bundles(models_dir: str) -> list[registry.Bundle]:
     return registry.list_bundles()
+
+
+def bundles() -> list[registry.Bundle]:
+    """Every bundle folder with its card (cheap: no model is loaded). Short TTL so new models appear;
+    keyed by the models folder so a changed HWLAB_MODELS_DIR is seen at once."""
+    return _bundles(str(config.models_dir()))
+
+
+bundles.clear = _bundles.clear  # after a training job saves a bundle: list the folder afresh
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=8)
