@@ -1,9 +1,13 @@
 """Downloads with a progress callback and checksum verification.
 
-The file is written to a `.part` file beside its destination and renamed only once its checksum
-matches, so an interrupted or corrupt download never leaves a file that looks complete."""
+The file is written to a temporary `.part` file beside its destination (a unique name, so two
+downloads of the same file never write into each other) and renamed only once its checksum
+matches: a failed, corrupt or interrupted download never leaves a file that looks complete."""
 import hashlib
+import http.client
 import os
+import shutil
+import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -12,31 +16,46 @@ from typing import Callable, Optional, Sequence
 from .errors import DownloadError
 
 Progress = Optional[Callable[[int, Optional[int]], None]]  # (bytes done, total bytes or None)
+CHUNK = 1 << 16
+USER_AGENT = "handwriting-lab (python urllib)"
 
 
 def _hasher(checksum: str):
-    algo, _, _ = checksum.partition(":")
+    algo, _, want = checksum.partition(":")
+    if algo not in ("md5", "sha1", "sha256") or not want:
+        raise ValueError(f"checksum must be 'md5:HEX', 'sha1:HEX' or 'sha256:HEX', not {checksum!r}")
     return hashlib.new(algo)
 
 
-def download(urls: Sequence[str], dest: Path, checksum: str, progress: Progress = None,
-             timeout: float = 30.0) -> Path:
-    """Fetch the first of `urls` that answers into `dest`; `checksum` is 'md5:HEX' or 'sha256:HEX'.
-    Raises DownloadError naming every address tried when none gives the right file."""
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(dest.name + ".part")
+def file_checksum(path: Path, checksum: str) -> str:
+    h = _hasher(checksum)
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    return h.hexdigest().lower()
+
+
+def _fetch_one(url: str, dest: Path, checksum: str, progress: Progress, timeout: float) -> None:
+    """One address into `dest`, or an exception; never leaves anything but a verified `dest`."""
     want = checksum.partition(":")[2].lower()
-    problems = []
-    for url in urls:
-        try:
-            h = _hasher(checksum)
-            with urllib.request.urlopen(url, timeout=timeout) as resp, open(part, "wb") as out:
+    h = _hasher(checksum)
+    fd, part = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
                 total = resp.headers.get("Content-Length")
                 total = int(total) if total and total.isdigit() else None
+                if total:
+                    free = shutil.disk_usage(dest.parent).free
+                    if free < total + (64 << 20):
+                        raise DownloadError(f"not enough disk space in {dest.parent}: {total / 1e6:.0f} MB needed, "
+                                            f"{free / 1e6:.0f} MB free")
                 done = 0
+                if progress:
+                    progress(0, total)
                 while True:
-                    chunk = resp.read(1 << 16)
+                    chunk = resp.read(CHUNK)
                     if not chunk:
                         break
                     out.write(chunk)
@@ -44,16 +63,45 @@ def download(urls: Sequence[str], dest: Path, checksum: str, progress: Progress 
                     done += len(chunk)
                     if progress:
                         progress(done, total)
-            if h.hexdigest().lower() != want:
-                problems.append(f"{url}: checksum mismatch (got {h.hexdigest()}, expected {want})")
-                part.unlink(missing_ok=True)
-                continue
-            os.replace(part, dest)
+            if total is not None and done != total:
+                raise DownloadError(f"the transfer stopped after {done:,} of {total:,} bytes")
+            got = h.hexdigest().lower()
+            if got != want:
+                raise DownloadError(f"checksum mismatch (got {got}, expected {want}): the file is damaged or not "
+                                    f"the official one")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(part, dest)
+    except BaseException:  # failed, interrupted (Ctrl-C, a stopped Streamlit run): never leave the half file
+        Path(part).unlink(missing_ok=True)
+        raise
+
+
+def download(urls: Sequence[str], dest: Path, checksum: str, progress: Progress = None,
+             timeout: float = 30.0) -> Path:
+    """Fetch the first of `urls` that gives the right file into `dest`; `checksum` is 'md5:HEX' or
+    'sha256:HEX'. A `dest` already there with that checksum is kept as it is (no network).
+    Raises DownloadError naming every address tried and what went wrong with each."""
+    _hasher(checksum)  # a bad checksum spec is a bug, said before any network
+    dest = Path(dest)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DownloadError(f"Cannot create the folder {dest.parent}: {exc.strerror or exc}.") from None
+    want = checksum.partition(":")[2].lower()
+    if dest.is_file() and file_checksum(dest, checksum) == want:
+        return dest
+    problems = []
+    for url in urls:
+        try:
+            _fetch_one(url, dest, checksum, progress, timeout)
             return dest
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            part.unlink(missing_ok=True)
-            problems.append(f"{url}: {getattr(exc, 'reason', exc)}")
-        except BaseException:  # interrupted (Ctrl-C, killed thread): never leave the half file
-            part.unlink(missing_ok=True)
-            raise
+        except DownloadError as exc:
+            problems.append(f"{url}: {exc}")
+        except urllib.error.HTTPError as exc:
+            problems.append(f"{url}: HTTP {exc.code} {exc.reason}")
+        except urllib.error.URLError as exc:
+            problems.append(f"{url}: {exc.reason} (offline?)")
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            problems.append(f"{url}: {type(exc).__name__}: {exc}".rstrip(": "))
     raise DownloadError(f"Could not download {dest.name}. " + "; ".join(problems))
