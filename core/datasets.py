@@ -483,8 +483,8 @@ def file_status(name: str) -> dict:
         train_ok = f"{s.files[0]}" in present
         state, usable = ("partial", True) if train_ok else ("missing", False)
         how = ("train.csv present (re-split for a labelled test set); add test.csv to export a submission"
-               if train_ok else "needs a Kaggle login: download train.csv and test.csv there, then upload them on "
-                                "the Datasets page or put them in the folder")
+               if train_ok else f"Kaggle needs a login: download train.csv and test.csv from {KAGGLE_URL}, then "
+                                f"upload them on the Datasets page or put them in {folder}")
     return {"name": s.name, "title": s.title, "state": state, "usable": usable, "how": how,
             "present": present, "missing": missing, "folder": str(folder), "data_dir": str(config.data_dir()),
             "source": s.source, "download": download_how}

@@ -37,7 +37,7 @@ def _kaggle_test(path: str, mtime: float) -> kaggle.KaggleCSV:
 
 def _signature(status: dict) -> tuple:
     """Changes when the dataset's files do (a download or an upload), so the cache reloads."""
-    sig = tuple(status["present"])
+    sig = (str(config.data_dir()),) + tuple(status["present"])
     if status["name"] == "kaggle-digit-recognizer":
         p = kaggle.find("train")
         sig += (p.stat().st_mtime_ns if p else 0,)
@@ -77,9 +77,9 @@ def sample_grid(x: np.ndarray, picks: list[np.ndarray], classes: list[str], per_
 def distribution_chart(classes: list[str], train: np.ndarray, test: np.ndarray) -> go.Figure:
     labels = [str(c) for c in classes]
     fig = go.Figure([
-        go.Bar(name="train", x=labels, y=train, marker_color="#d6336c",
+        go.Bar(name="train", x=labels, y=np.asarray(train).tolist(), marker_color="#d6336c",
                hovertemplate="%{x}: %{y:,} training images<extra></extra>"),
-        go.Bar(name="test", x=labels, y=test, marker_color="#868e96",
+        go.Bar(name="test", x=labels, y=np.asarray(test).tolist(), marker_color="#868e96",
                hovertemplate="%{x}: %{y:,} test images<extra></extra>"),
     ])
     fig.update_layout(barmode="group", height=320, margin=dict(l=10, r=10, t=30, b=10),
@@ -137,10 +137,14 @@ def kaggle_files() -> None:
     st.markdown(f"Kaggle needs a login, so nothing is downloaded here: get **train.csv** and **test.csv** from "
                 f"[the competition's data page]({kaggle.URL}) and give them here. Each file is checked "
                 f"(`label`, `pixel0` … `pixel783`, integers 0-255) before it is saved.")
+    limit = int(st.get_option("server.maxUploadSize"))
+    if limit < 80:
+        st.caption(f"Kaggle's train.csv is about 73 MB, over this server's upload limit of {limit} MB "
+                   f"(`server.maxUploadSize`): give the folder that has it below, or raise that limit.")
     cols = st.columns(2)
     for col, kind in zip(cols, ("train", "test")):
         with col:
-            up = st.file_uploader(f"{kind}.csv", type=["csv"], key=f"kaggle-{kind}-upload", max_upload_size=200)
+            up = st.file_uploader(f"{kind}.csv", type=["csv"], key=f"kaggle-{kind}-upload")
             done_key = f"kaggle-{kind}-installed"
             if up is not None:
                 fid = getattr(up, "file_id", None) or (up.name, up.size)

@@ -214,3 +214,29 @@ def test_kaggle_is_never_downloaded(empty_data):
     assert not datasets.can_download("kaggle-digit-recognizer")
     with pytest.raises(DatasetMissing, match="Kaggle needs a login"):
         datasets.fetch("kaggle-digit-recognizer")
+
+
+@needs_shared
+def test_the_datasets_page_downloads_a_missing_dataset(server, empty_data, monkeypatch):
+    """A missing MNIST shows where to get it and a Download button; the button fetches it (progress bar,
+    checksum) and the page then shows the dataset."""
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT
+
+    for f in datasets.MNIST_MD5:
+        body = (SHARED_DATA / "mnist" / f).read_bytes()
+        server.files[f"/page-mnist/{f}"] = body
+        monkeypatch.setitem(datasets.MNIST_MD5, f, hashlib.md5(body).hexdigest())
+        monkeypatch.setitem(datasets.MNIST_SIZES, f, len(body))
+    monkeypatch.setattr(datasets, "MNIST_URLS", [server.url + "/page-mnist/"])
+    monkeypatch.setenv("HWLAB_MODELS_DIR", str(ROOT / "models"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/datasets.py").run()
+    assert not at.exception and str(empty_data / "mnist") in at.error[0].value and server.url in at.error[0].value
+    assert not at.metric
+    next(b for b in at.button if b.label.startswith("Download")).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert {m.label: m.value for m in at.metric}["Test"] == "10,000"
+    assert sorted(p.name for p in (empty_data / "mnist").iterdir()) == sorted(datasets.MNIST_MD5)
