@@ -1,0 +1,59 @@
+"""Latency of one drawing: canvas RGBA -> probabilities (preprocess + compiled model call), median and
+p95 over 200 calls, beside keras's model.predict on the same input, measured in the same run.
+
+    python benchmarks/latency.py [--model mnist-hwnet] [--calls 200]"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+
+import _setup  # noqa: F401  (paths and data folder)
+import numpy as np
+
+from core import registry
+from core.preprocess import prepare
+from core.strokes import read_samples, render
+
+
+def timed(fn, calls: int) -> list[float]:
+    fn()  # warm-up
+    out = []
+    for _ in range(calls):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default="mnist-hwnet")
+    ap.add_argument("--calls", type=int, default=200)
+    a = ap.parse_args(argv)
+    pred = registry.Predictor(a.model)
+    sample = next(read_samples(_setup.ROOT.parent / "shared" / "datasets" / "pen-strokes" /
+                               "pendigits-train-writers.jsonl.gz"))
+    canvas = render(sample["strokes"], 0)
+    x = prepare(canvas, pred.style).x
+
+    ours = timed(lambda: pred(prepare(canvas, pred.style).x), a.calls)
+    predict = timed(lambda: pred.model.predict(prepare(canvas, pred.style).x, verbose=0), a.calls)
+    model_only = timed(lambda: pred(x), a.calls)
+    assert np.allclose(pred(x), pred.model.predict(x, verbose=0), atol=1e-5)
+
+    def row(name, t):
+        q = np.quantile(t, [0.5, 0.95]) * 1000
+        print(f"  {name:<44} median {q[0]:7.2f} ms   p95 {q[1]:7.2f} ms")
+
+    print(f"{a.model}: canvas RGBA (280x280) -> probabilities, {a.calls} calls each")
+    row("ours: preprocess + compiled call", ours)
+    row("  of which the compiled model call", model_only)
+    row("baseline: preprocess + model.predict", predict)
+    print(f"  speed-up (median): {statistics.median(predict) / statistics.median(ours):.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

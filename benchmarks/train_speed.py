@@ -1,0 +1,140 @@
+"""Time to 99.0% MNIST test accuracy for seed 002's CNN: our training against the seed notebook's way,
+in the same run, on the same machine, with the same architecture (zoo.seed002_cnn).
+
+The seed notebook's way (the keras-io "simple MNIST convnet" of seed 002): float64 numpy arrays in
+[0, 1], one-hot labels, model.fit with batch 128, Adam at 1e-3 and validation_split=0.1, up to 15
+epochs. Its test accuracy is checked after each epoch, with the clock stopped while it is checked, so
+the checks cost it nothing; its time is the training time up to the first epoch at the target.
+
+Ours is exactly what the Train page and `python -m core train` run (training.train): uint8 images in
+memory, scaled on the fly inside the compiled step, a larger batch with a one-cycle schedule, then the
+held-out test evaluation and the atomic save of a bundle. Its time is the whole call, the test
+evaluation, the bundle save and the compilation included; its test accuracy is the one on its card.
+
+    python benchmarks/train_speed.py              # minutes on a 2-core CPU; run it on an idle machine
+    python benchmarks/train_speed.py --quick      # a smoke run: 3,000 images, target 90%
+    python benchmarks/train_speed.py --ours-only  # on a GPU box (e.g. KERAS_BACKEND=jax): our time only
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+
+import _setup  # noqa: F401  (paths, quiet TensorFlow, the data folder)
+import numpy as np
+
+from core import datasets, registry, training, zoo
+
+ARCH = "seed002_cnn"
+OURS = {"epochs": 2, "batch_size": 128, "learning_rate": 3e-3, "schedule": "one-cycle"}  # see --help
+
+
+def notebook_way(ds, target: float, max_epochs: int, limit, seed: int) -> dict:
+    """Seed 002's notebook: float64 arrays, model.fit(batch 128, Adam, validation_split=0.1)."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    x = ds.train.x[:limit].astype("float64")[..., None] / 255.0
+    y = keras.utils.to_categorical(ds.train.y[:limit], 10)
+    xt = ds.test.x.astype("float64")[..., None] / 255.0
+    yt = keras.utils.to_categorical(ds.test.y, 10)
+    model = zoo.build(ARCH, 10)
+    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    clock = {"train": 0.0, "t": 0.0}
+    accs: list[float] = []
+
+    class TestEachEpoch(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            clock["t"] = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            clock["train"] += time.perf_counter() - clock["t"]  # the clock stops for the check
+            accs.append(float(self.model.evaluate(xt, yt, batch_size=1000, verbose=0)[1]))
+            print(f"  notebook epoch {epoch + 1}: test accuracy {accs[-1]:.4f} after {clock['train']:.1f} s",
+                  flush=True)
+            if accs[-1] >= target:
+                self.model.stop_training = True
+
+    model.fit(x, y, batch_size=128, epochs=max_epochs, validation_split=0.1, verbose=0, callbacks=[TestEachEpoch()])
+    reached = next((i + 1 for i, a in enumerate(accs) if a >= target), None)
+    return {"seconds": round(clock["train"], 1), "reached": reached is not None, "epochs": reached or len(accs),
+            "test_accuracy": accs[-1], "per_epoch": [round(a, 4) for a in accs]}
+
+
+def our_way(target: float, settings: dict, limit, seed: int) -> dict:
+    """training.train, the whole call: load, compile, fit, test evaluation, atomic save of the bundle."""
+    with tempfile.TemporaryDirectory() as models:
+        os.environ["HWLAB_MODELS_DIR"] = models
+        s = training.Settings(dataset="mnist", arch=ARCH, validation_fraction=0.0, drawn_eval=False, seed=seed,
+                              limit=limit, name="bench", **settings)
+        epochs: list[float] = []
+
+        def events(e):
+            if e["event"] == "epoch":
+                epochs.append(e["seconds"])
+                print(f"  ours epoch {e['epoch']}/{e['epochs']}: {e['seconds']:.1f} s, train accuracy "
+                      f"{e['accuracy']:.4f}", flush=True)
+
+        t = time.perf_counter()
+        name = training.train(s, events, command="benchmarks/train_speed.py")
+        seconds = time.perf_counter() - t
+        card = registry.inspect(name).card
+    acc = card["test_accuracy"]
+    print(f"  ours: test accuracy {acc:.4f} after {seconds:.1f} s (fit {sum(epochs):.1f} s)", flush=True)
+    return {"seconds": round(seconds, 1), "reached": acc >= target, "epochs": len(epochs), "test_accuracy": acc,
+            "fit_seconds": round(sum(epochs), 1), "hardware": card["hardware"]}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--target", type=float, default=0.99)
+    ap.add_argument("--max-epochs", type=int, default=15, help="the notebook's epochs")
+    ap.add_argument("--epochs", type=int, default=OURS["epochs"], help="ours (one-cycle over this many)")
+    ap.add_argument("--batch-size", type=int, default=OURS["batch_size"], help="ours")
+    ap.add_argument("--learning-rate", type=float, default=OURS["learning_rate"], help="ours: the one-cycle peak")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--quick", action="store_true", help="smoke run: 3,000 images, target 0.90, 2 epochs each")
+    ap.add_argument("--ours-only", action="store_true", help="skip the notebook's way (a GPU box)")
+    a = ap.parse_args(argv)
+    limit, target, max_epochs = (3000, 0.90, 2) if a.quick else (None, a.target, a.max_epochs)
+    ours_settings = {"epochs": a.epochs, "batch_size": a.batch_size, "learning_rate": a.learning_rate,
+                     "schedule": "one-cycle"}
+
+    ds = datasets.load("mnist")
+    dev = training.device_info()
+    print(f"Time to {target:.1%} MNIST test accuracy, {ARCH} ({zoo.ARCHS[ARCH].title}), on {dev['name']} "
+          f"({dev['backend']}){' [quick]' if a.quick else ''}", flush=True)
+    try:
+        load = os.getloadavg()[0]
+        print(f"  load average before: {load:.2f} on {os.cpu_count()} cores", flush=True)
+    except OSError:
+        load = None
+
+    result = {"target": target, "device": dev, "quick": a.quick, "load_before": load}
+    print(f"ours: {ours_settings}, uint8 in memory, training.train", flush=True)
+    result["ours"] = our_way(target, ours_settings, limit, a.seed)
+    if not a.ours_only:
+        print(f"the seed notebook's way: float64, model.fit batch 128, Adam 1e-3, up to {max_epochs} epochs",
+              flush=True)
+        result["notebook"] = notebook_way(ds, target, max_epochs, limit, a.seed)
+
+    o, n = result["ours"], result.get("notebook")
+    print()
+    print(f"ours:                {o['seconds']:7.1f} s to {o['test_accuracy']:.2%} "
+          f"({o['epochs']} epochs){'' if o['reached'] else '  (target NOT reached)'}")
+    if n:
+        print(f"the notebook's way:  {n['seconds']:7.1f} s to {n['test_accuracy']:.2%} "
+              f"({n['epochs']} epochs){'' if n['reached'] else '  (target NOT reached)'}")
+        if o["reached"] and n["reached"]:
+            result["speedup"] = round(n["seconds"] / o["seconds"], 2)
+            print(f"speed-up:            {result['speedup']:.2f}x (target >= 4x on a CPU)")
+    print(json.dumps(result))
+    return 0 if o["reached"] and (n is None or n["reached"]) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
