@@ -111,8 +111,9 @@ def accuracy(predict: Callable[[np.ndarray], np.ndarray], x: np.ndarray, y: np.n
     """Top-1 accuracy of `predict` (float32 (N,28,28,1) in [0,1] -> probabilities)."""
     if len(y) == 0:
         return float("nan")
-    probs = predict(x[..., None].astype(np.float32) / 255.0)
-    return float((probs.argmax(axis=1) == y).mean())
+    from .evaluation import batched  # in batches: one call on thousands of images exhausts memory on a CPU
+
+    return float((batched(predict, x).argmax(axis=1) == y).mean())
 
 
 if __name__ == "__main__":  # warm the caches: python -m core.drawn

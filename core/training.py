@@ -24,6 +24,7 @@ from .errors import BadSettings, DatasetMissing
 Events = Optional[Callable[[dict], None]]
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 SCHEDULES = ("constant", "plateau", "one-cycle")
+MAX_BATCH = 8192
 
 
 class Cancelled(Exception):
@@ -63,30 +64,42 @@ class Settings:
 
     def resolved(self) -> "Settings":
         """Checked settings with the architecture's defaults filled in. Raises BadSettings."""
+        _check(isinstance(self.arch, str), f"The architecture must be a name, not {self.arch!r}.")
         a = zoo.get(self.arch)  # raises for an unknown architecture
-        datasets.spec(self.dataset) if self.dataset in datasets.DATASETS else _bad(
-            f"Unknown dataset {self.dataset!r}. Known: {', '.join(datasets.DATASETS)}.")
+        _check(isinstance(self.dataset, str) and self.dataset in datasets.DATASETS,
+               f"Unknown dataset {self.dataset!r}. Known: {', '.join(datasets.DATASETS)}.")
         d = a.defaults
         s = Settings(**{**asdict(self)})
         s.epochs = self.epochs if self.epochs is not None else d.get("epochs", 10)
         s.learning_rate = self.learning_rate if self.learning_rate is not None else d.get("learning_rate", 1e-3)
         s.schedule = self.schedule or d.get("schedule", "constant")
-        s.augment = dict(self.augment if self.augment is not None else d.get("augment", {}))
-        _check(isinstance(s.epochs, int) and 1 <= s.epochs <= 1000, f"Epochs must be 1 to 1000, not {s.epochs}.")
-        _check(isinstance(s.batch_size, int) and 1 <= s.batch_size <= 8192,
-               f"Batch size must be 1 to 8192, not {s.batch_size}.")
-        _check(isinstance(s.learning_rate, (int, float)) and 0 < s.learning_rate <= 10 and math.isfinite(s.learning_rate),
-               f"The learning rate must be a positive number up to 10, not {s.learning_rate}.")
+        aug = self.augment if self.augment is not None else d.get("augment", {})
+        _check(isinstance(aug, dict), f"Augmentation must be a mapping like {{\"rotation\": 10}}, not {aug!r}.")
+        s.augment = dict(aug)
+        _check(_int(s.epochs) and 1 <= s.epochs <= 1000, f"Epochs must be a whole number from 1 to 1000, not {s.epochs!r}.")
+        _check(_int(s.batch_size) and 1 <= s.batch_size <= MAX_BATCH,
+               f"Batch size must be a whole number from 1 to {MAX_BATCH}, not {s.batch_size!r}.")
+        _check(_num(s.learning_rate) and 0 < s.learning_rate <= 10,
+               f"The learning rate must be a positive number up to 10, not {s.learning_rate!r}.")
         _check(s.optimizer in OPTIMIZERS, f"Optimizer must be one of {', '.join(OPTIMIZERS)}, not {s.optimizer!r}.")
         _check(s.schedule in SCHEDULES, f"Schedule must be one of {', '.join(SCHEDULES)}, not {s.schedule!r}.")
-        _check(0 <= s.validation_fraction < 0.9, f"Validation fraction must be in [0, 0.9), not {s.validation_fraction}.")
-        _check(isinstance(s.early_stopping, int) and 0 <= s.early_stopping <= 1000, "Early-stopping patience must be 0 to 1000.")
-        _check(s.limit is None or (isinstance(s.limit, int) and s.limit >= 10), "A training limit must be at least 10 examples.")
+        _check(_num(s.validation_fraction) and 0 <= s.validation_fraction < 0.9,
+               f"The validation fraction must be at least 0 and below 0.9, not {s.validation_fraction!r}.")
+        _check(_int(s.early_stopping) and 0 <= s.early_stopping <= 1000,
+               f"Early-stopping patience must be 0 (off) to 1000 epochs, not {s.early_stopping!r}.")
+        _check(_int(s.seed) and 0 <= s.seed < 2**32, f"The seed must be a whole number from 0 to 2^32-1, not {s.seed!r}.")
+        _check(isinstance(s.pen_strokes, bool), f"Pen strokes must be on or off, not {s.pen_strokes!r}.")
+        _check(_int(s.pen_repeat) and 1 <= s.pen_repeat <= 10, f"Pen repeat must be 1 to 10, not {s.pen_repeat!r}.")
+        _check(s.limit is None or (_int(s.limit) and s.limit >= 10),
+               f"A training limit must be at least 10 examples, not {s.limit!r}.")
+        _check(isinstance(s.drawn_eval, bool), f"drawn_eval must be on or off, not {s.drawn_eval!r}.")
         _check(s.mixed_precision in ("auto", "on", "off"), "Mixed precision must be auto, on or off.")
         for k, v in s.augment.items():
             top = {"rotation": 180.0, "shift": 0.5, "zoom": 0.5, "stroke": 1.0}.get(k)
             _check(top is not None, f"Unknown augmentation {k!r} (rotation, shift, zoom, stroke).")
-            _check(isinstance(v, (int, float)) and 0 <= v <= top, f"Augmentation {k} must be 0 to {top}, not {v}.")
+            _check(_num(v) and 0 <= v <= top, f"Augmentation {k} must be 0 to {top:g}, not {v!r}.")
+        _check(s.title is None or isinstance(s.title, str), "The title must be text.")
+        _check(isinstance(s.pen_sources, str), f"Pen sources must be text like 'unipen,pendigits', not {s.pen_sources!r}.")
         if s.name is not None:
             registry.check_name(s.name)
         _check(all(src in drawn.SOURCES for src in s.pen_sources.split(",")),
@@ -98,13 +111,17 @@ class Settings:
         return s
 
 
+def _int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _num(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
 def _check(ok: bool, message: str) -> None:
     if not ok:
         raise BadSettings(message)
-
-
-def _bad(message: str):
-    raise BadSettings(message)
 
 
 # ---------------------------------------------------------------- device
@@ -131,6 +148,36 @@ def device_info() -> dict:
         return {"backend": backend, "kind": "gpu", "name": f"{len(gpus)} x {gpus[0]}" if len(gpus) > 1 else gpus[0],
                 "count": len(gpus)}
     return {"backend": backend, "kind": "cpu", "name": f"CPU ({os.cpu_count()} cores, {platform.machine()})", "count": 0}
+
+
+def trainer_for(core_model, augment: dict, seed: int):
+    """The pure model wrapped for training: uint8 in, scaled to [0, 1] and augmented on the fly. Only
+    `core_model` is saved, so neither the scaling nor the augmentation ends up in a bundle."""
+    import keras
+
+    inp = keras.Input((28, 28, 1), dtype="uint8", name="pixels_uint8")
+    z = keras.layers.Rescaling(1 / 255.0, name="to_unit")(inp)
+    if any(augment.values()):
+        z = augmenter(augment, seed)(z)
+    return keras.Model(inp, core_model(z), name="trainer")
+
+
+def _replicas(dev: dict):
+    """Several GPUs: data parallel (tf.distribute.MirroredStrategy on TensorFlow, Keras's DataParallel
+    distribution on JAX). One device: nothing to do."""
+    import contextlib
+
+    import keras
+
+    if dev["count"] <= 1:
+        return contextlib.nullcontext()
+    if dev["backend"] == "tensorflow":
+        import tensorflow as tf
+
+        return tf.distribute.MirroredStrategy().scope()
+    if dev["backend"] == "jax":
+        keras.distribution.set_distribution(keras.distribution.DataParallel())
+    return contextlib.nullcontext()
 
 
 # ---------------------------------------------------------------- schedules and callbacks
@@ -169,6 +216,10 @@ def _progress_callback(events: Events, cancel, steps: int, epochs: int, history:
     import keras
 
     class Progress(keras.callbacks.Callback):
+        # Batch ends are dispatched on a helper thread, so the compiled steps run ahead without a device
+        # sync each batch (the logs are read as floats only twice a second).
+        async_safe = True
+
         def on_train_begin(self, logs=None):
             clock["start"] = time.time()
 
@@ -266,8 +317,14 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
     events receives dicts: status, batch, epoch, evaluation, done. Raises Cancelled when cancel() says so."""
     s = settings.resolved()  # every setting is checked before any work starts
     emit = events or (lambda e: None)
+
+    def stop_if_cancelled():
+        if cancel and cancel():
+            raise Cancelled("training was cancelled; nothing was saved")
+
     emit({"event": "status", "message": f"loading {s.dataset}"})
     ds = datasets.load(s.dataset)
+    stop_if_cancelled()
     import keras
 
     dev = device_info()
@@ -276,19 +333,23 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
     mixed = s.mixed_precision == "on" or (s.mixed_precision == "auto" and dev["kind"] == "gpu")
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if mixed else "float32")
     x, y, xv, yv, pen_note = _training_arrays(s, ds, emit)
-    steps = math.ceil(len(y) / s.batch_size)
+    stop_if_cancelled()
+    replicas, batch_size = _replicas(dev), s.batch_size
+    if dev["count"] > 1:  # data parallel: every batch (the last one too) splits evenly over the GPUs
+        batch_size = math.ceil(batch_size / dev["count"]) * dev["count"]
+        x, y = x[:len(y) - len(y) % dev["count"]], y[:len(y) - len(y) % dev["count"]]
+        if xv is not None:
+            xv, yv = xv[:len(yv) - len(yv) % dev["count"]], yv[:len(yv) - len(yv) % dev["count"]]
+    steps = math.ceil(len(y) / batch_size)
 
     n = len(ds.classes)
-    core_model = zoo.build(s.arch, n)
-    if s.init_from:  # fine-tuning: start from an existing bundle's weights
-        core_model.set_weights(registry.load_model(s.init_from).get_weights())
-    # The trainer wraps the pure model: uint8 in, scaled and augmented on the fly, never saved.
-    inp = keras.Input((28, 28, 1), dtype="uint8", name="pixels_uint8")
-    z = keras.layers.Rescaling(1 / 255.0, name="to_unit")(inp)
-    if any(s.augment.values()):
-        z = augmenter(s.augment, s.seed)(z)
-    trainer = keras.Model(inp, core_model(z), name="trainer")
-    trainer.compile(optimizer=_optimizer(s, steps), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    with replicas:
+        core_model = zoo.build(s.arch, n)
+        if s.init_from:  # fine-tuning: start from an existing bundle's weights
+            core_model.set_weights(registry.load_model(s.init_from).get_weights())
+        trainer = trainer_for(core_model, s.augment, s.seed)
+        trainer.compile(optimizer=_optimizer(s, steps), loss="sparse_categorical_crossentropy",
+                        metrics=["accuracy"])
 
     history: list[dict] = []
     clock: dict = {}
@@ -300,8 +361,12 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
         callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=s.early_stopping,
                                                        restore_best_weights=True))
     emit({"event": "status", "message": f"training {s.arch} on {len(y):,} images for {s.epochs} epochs on {dev['name']}"})
-    trainer.fit(x, y, batch_size=s.batch_size, epochs=s.epochs, shuffle=True, verbose=0,
-                validation_data=None if xv is None else (xv, yv), callbacks=callbacks)
+    try:
+        trainer.fit(x, y, batch_size=batch_size, epochs=s.epochs, shuffle=True, verbose=0,
+                    validation_data=None if xv is None else (xv, yv), callbacks=callbacks)
+    finally:
+        if dev["count"] > 1 and keras.backend.backend() == "jax":
+            keras.distribution.set_distribution(None)
     if clock.get("cancelled"):
         raise Cancelled("training was cancelled; nothing was saved")
     train_seconds = time.time() - clock["start"]
@@ -319,6 +384,7 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
     emit({"event": "evaluation", "test_accuracy": summary["accuracy"], "drawn": figures})
 
     card = make_card(s, ds, final, dev, summary, figures, train_acc, train_seconds, len(y), pen_note, history, command)
+    stop_if_cancelled()  # the last moment a cancel is honoured: from here the bundle is written atomically
     name = registry.save_bundle(final, card, history, summary, mis, name=s.name or f"{s.dataset}-{s.arch}")
     emit({"event": "done", "name": name, "test_accuracy": summary["accuracy"]})
     return name
@@ -339,7 +405,8 @@ def make_card(s: Settings, ds, model, dev, summary, figures, train_acc, seconds,
             versions["tensorflow"] = tf.__version__
     except ImportError:
         pass
-    trained_on = f"{ds.title}: {n_train:,} training images ({ds.provenance})"
+    # n_train counts every training example; the pen-stroke note says how many of them are drawings
+    trained_on = f"{ds.title} ({ds.provenance}): {n_train:,} training examples in all"
     if pen_note:
         trained_on += "; " + pen_note
     return {
