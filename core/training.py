@@ -47,7 +47,8 @@ class Settings:
     pen_strokes: bool = False  # add the pen-stroke training writers' drawings to the training data
     pen_repeat: int = 1  # how many times those drawings are repeated in the training set
     pen_sources: str = "unipen"  # comma-separated: unipen, pendigits (each split by writer, see drawn.py)
-    init_from: Optional[str] = None  # start from this bundle's weights (same architecture and classes)
+    init_from: Optional[str] = None  # start from this bundle's weights (same architecture; output layer
+    #                                  kept only when the classes are the same: transfer learning otherwise)
     limit: Optional[int] = None  # train on the first N examples only (quick tries and tests)
     name: Optional[str] = None  # bundle name; default <dataset>-<arch>
     title: Optional[str] = None
@@ -345,8 +346,12 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
     n = len(ds.classes)
     with replicas:
         core_model = zoo.build(s.arch, n)
-        if s.init_from:  # fine-tuning: start from an existing bundle's weights
-            core_model.set_weights(registry.load_model(s.init_from).get_weights())
+        if s.init_from:  # fine-tuning; transfer when the classes differ (every layer but the output layer)
+            source = registry.load_model(s.init_from)
+            for layer in core_model.layers:
+                same_shape = [w.shape for w in layer.weights] == [w.shape for w in source.get_layer(layer.name).weights]
+                if layer.weights and same_shape:
+                    layer.set_weights(source.get_layer(layer.name).get_weights())
         trainer = trainer_for(core_model, s.augment, s.seed)
         trainer.compile(optimizer=_optimizer(s, steps), loss="sparse_categorical_crossentropy",
                         metrics=["accuracy"])
