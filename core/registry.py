@@ -195,7 +195,7 @@ def save_bundle(model, card: dict, history: list[dict], evaluation: Optional[dic
         raise
 
 
-def update_card(name: str, **fields) -> dict:
+def update_card(name: str, /, **fields) -> dict:
     """Change fields of a card in place, atomically (write beside it, then rename over it)."""
     path = bundle_dir(name)
     card = _read_card(path)

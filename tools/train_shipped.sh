@@ -18,3 +18,8 @@ emnist)
   $T --dataset emnist-digits --arch hwnet --epochs 30 --batch-size 128 --pen-strokes --name emnist-digits-hwnet
   $T --dataset emnist-mnist --arch seed004_cnn_aug --batch-size 128 --name emnist-mnist-seed004_cnn_aug ;;
 esac
+# Fine-tuned and transferred bundles (trained on the CPU, see each card's command):
+#   mnist-hwnet-pen        --init-from mnist-hwnet --pen-sources unipen,pendigits
+#   emnist-{digits,bymerge,byclass}-hwnet   --init-from emnist-letters-hwnet
+# Kaggle Digit Recognizer: its images are MNIST's, with the same ten classes, so the best MNIST model
+# is reused as is: python tools/reuse_for_kaggle.py mnist-hwnet-pen
