@@ -1,6 +1,7 @@
 """A real Chromium draws on the Draw page with the mouse and reads the prediction."""
 import math
 import re
+import time
 
 import pytest
 
@@ -17,6 +18,7 @@ def _metric(page):
 def _canvas(page):
     canvas = page.locator("canvas.upper-canvas").first
     canvas.wait_for(state="visible", timeout=90_000)
+    time.sleep(0.5)  # a fresh canvas takes a moment to take mouse input
     return canvas, canvas.bounding_box()
 
 
