@@ -6,6 +6,8 @@ from ui.state import sidebar
 st.set_page_config(page_title="Handwriting Lab", page_icon="✍️", layout="wide")
 nav = st.navigation([
     st.Page("pages/draw.py", title="Draw", icon="✏️", default=True),
+    st.Page("pages/models.py", title="Models", icon="📈"),
+    st.Page("pages/evaluation.py", title="Evaluation", icon="🔍"),
 ])
 sidebar()
 nav.run()

@@ -5,6 +5,7 @@ from core.errors import BadImage
 from core.preprocess import prepare, read_image
 from ui.state import current_predictor
 from ui.views import show_prediction
+from ui.explain_view import explain_input
 
 st.title("✍️ Handwriting Lab")
 pred = current_predictor()
@@ -37,6 +38,8 @@ def drawing_area():
                     "The prediction appears as soon as you lift it.")
         else:
             show_prediction(pred, prepared, "canvas")
+            if st.toggle("Explain this drawing (SHAP and activations)", key="explain_drawing"):
+                explain_input(pred, prepared.x, key="draw")
 
 
 drawing_area()

@@ -1,0 +1,104 @@
+"""Models page: every bundle's results in one sortable table, and training curves (accuracy, loss,
+learning rate per epoch) for one model or several overlaid."""
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from core import registry
+from ui.state import bundles, current_model_name
+
+st.title("📈 Models")
+usable = [b for b in bundles() if b.ok]
+if not usable:
+    st.info("There is no usable model in the models folder yet: train one, or check HWLAB_MODELS_DIR.")
+    st.stop()
+
+
+def _pct(v):
+    return float(v) * 100 if isinstance(v, (int, float)) else None
+
+
+# ---------------------------------------------------------------- results table
+st.subheader("Results of every model")
+rows = []
+for b in usable:
+    c = b.card or {}
+    arch, hw = c.get("architecture") or {}, c.get("hardware") or {}
+    rows.append({
+        "model": b.name, "dataset": c.get("dataset"), "architecture": arch.get("title") or arch.get("name"),
+        "kind": arch.get("kind"), "parameters": arch.get("parameters"),
+        "train accuracy": _pct(c.get("train_accuracy")), "test accuracy": _pct(c.get("test_accuracy")),
+        "drawn-input accuracy": _pct(c.get("drawn_accuracy")), "epochs": (c.get("training") or {}).get("epochs_run"),
+        "training time (s)": c.get("training_time_s"),
+        "hardware": hw.get("name") + (f" ({hw['backend']})" if hw.get("backend") else "") if hw.get("name") else None,
+    })
+table = pd.DataFrame(rows).sort_values(["dataset", "test accuracy"], ascending=[True, False])
+st.dataframe(table, hide_index=True, key="results_table", column_config={
+    "parameters": st.column_config.NumberColumn(format="localized"),
+    "train accuracy": st.column_config.NumberColumn(format="%.2f%%"),
+    "test accuracy": st.column_config.NumberColumn(format="%.2f%%", help="On the dataset's held-out test set"),
+    "drawn-input accuracy": st.column_config.NumberColumn(
+        format="%.1f%%", help="On real pen drawings rendered like the canvas, by writers the model never saw"),
+    "training time (s)": st.column_config.NumberColumn(format="%.0f"),
+})
+st.caption("Click a column header to sort. Accuracies in percent; training time is the time of the fit itself.")
+
+# ---------------------------------------------------------------- training curves
+st.subheader("Training curves")
+names = [b.name for b in usable]
+titles = {b.name: b.title for b in usable}
+current = current_model_name()
+picked = st.multiselect("Models to compare", names, default=[current] if current in names else names[:1],
+                        format_func=lambda n: f"{titles[n]} ({n})", key="curves_models")
+if not picked:
+    st.info("Choose one model or more to see their curves.")
+    st.stop()
+
+PALETTE = ["#d6336c", "#1c7ed6", "#37b24d", "#f59f00", "#7048e8", "#0ca678", "#e8590c", "#495057", "#ae3ec9",
+           "#74b816"]
+histories = {n: registry.read_history(n) for n in picked}
+figs = {m: go.Figure() for m in ("accuracy", "loss", "learning_rate")}
+no_val = []
+for i, n in enumerate(picked):
+    h = histories[n]
+    color = PALETTE[i % len(PALETTE)]
+    label = n if len(picked) > 1 else "training"
+    epochs = [r.get("epoch") for r in h]
+    for metric in ("accuracy", "loss"):
+        y = [r.get(metric) for r in h]
+        if any(v is not None for v in y):
+            figs[metric].add_trace(go.Scatter(x=epochs, y=y, mode="lines+markers", name=f"{label} · train",
+                                              line=dict(color=color), legendgroup=n))
+        yv = [r.get(f"val_{metric}") for r in h]
+        if any(v is not None for v in yv):
+            figs[metric].add_trace(go.Scatter(x=epochs, y=yv, mode="lines+markers",
+                                              name=f"{label} · validation" if len(picked) > 1 else "validation",
+                                              line=dict(color=color, dash="dash"), legendgroup=n))
+        elif metric == "accuracy" and h:
+            no_val.append(n)
+    lr = [r.get("learning_rate") for r in h]
+    if any(v is not None for v in lr):
+        figs["learning_rate"].add_trace(go.Scatter(x=epochs, y=lr, mode="lines+markers", name=n,
+                                                   line=dict(color=color)))
+for metric, fig in figs.items():
+    fig.update_layout(height=320, margin=dict(l=10, r=10, t=36, b=10), xaxis_title="epoch",
+                      title={"accuracy": "Accuracy", "loss": "Loss (cross-entropy)",
+                             "learning_rate": "Learning rate"}[metric],
+                      legend=dict(orientation="h", y=-0.25))
+figs["accuracy"].update_yaxes(tickformat=".1%")
+figs["learning_rate"].update_yaxes(type="log", exponentformat="e")
+
+left, right = st.columns(2)
+left.plotly_chart(figs["accuracy"], key="curve_accuracy")
+right.plotly_chart(figs["loss"], key="curve_loss")
+left, right = st.columns(2)
+left.plotly_chart(figs["learning_rate"], key="curve_lr")
+with right:
+    empty = [n for n in picked if not histories[n]]
+    if empty:
+        st.warning(f"No history.csv for {', '.join(empty)}.")
+    if no_val:
+        st.caption(f"No validation curve for {', '.join(no_val)}: trained without a held-out validation split "
+                   "(validation fraction 0); its test accuracy is in the table above.")
+    st.caption("Solid lines: training (with augmentation where the model used it, so it can sit below validation); "
+               "dashed: validation. The learning rate is on a log scale.")
