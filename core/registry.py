@@ -125,6 +125,7 @@ def compiled_predict(model) -> Callable[[np.ndarray], np.ndarray]:
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
+        tf.get_logger().setLevel("ERROR")  # one tf.function per loaded model is by design, not a retracing bug
         fn = tf.function(lambda x: model(x, training=False), reduce_retracing=True,
                          input_signature=[tf.TensorSpec((None, 28, 28, 1), tf.float32)])
         return lambda x: fn(tf.convert_to_tensor(x, tf.float32)).numpy()
@@ -233,5 +234,8 @@ def read_misclassified(name: str) -> Optional[dict]:
     path = bundle_dir(name) / "misclassified.npz"
     if not path.is_file():
         return None
-    with np.load(path, allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
+    try:
+        with np.load(path, allow_pickle=False) as z:  # never a pickle from a bundle
+            return {k: z[k] for k in z.files}
+    except (OSError, ValueError, EOFError) as exc:
+        raise BadModel(f"{name}: misclassified.npz cannot be read ({exc}).") from None
