@@ -68,8 +68,8 @@ def read_image(data: bytes, name: str = "picture") -> np.ndarray:
     except Image.DecompressionBombError:
         raise BadImage(f"{name} is too large to read (limit {MAX_PIXELS // 1_000_000} megapixels). "
                        f"Scale it down first.") from None
-    except UnidentifiedImageError as exc:
-        raise BadImage(f"{name} is not a picture we can read (PNG, JPEG, GIF, BMP, WebP, TIFF): {exc}") from None
+    except UnidentifiedImageError:  # Pillow's own text names a memory address: no use to a reader
+        raise BadImage(f"{name} is not a picture we can read (PNG, JPEG, GIF, BMP, WebP, TIFF).") from None
     except (OSError, SyntaxError, ValueError) as exc:  # truncated or corrupt files
         raise BadImage(f"{name} is damaged or truncated and cannot be read: {exc}") from None
 

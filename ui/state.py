@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import streamlit as st
 
@@ -11,6 +12,30 @@ from core import config, registry  # noqa: E402
 from core.errors import HWLabError  # noqa: E402
 
 MODEL_KEY = "model_name"
+
+
+def _keep_keras_state_between_runs() -> None:
+    """Streamlit ends every script run, fragment reruns included, with keras.backend.clear_session() once Keras
+    is imported (_clean_problem_modules in streamlit/runtime/scriptrunner/script_runner.py). That resets state the
+    models cached for every session share (TensorFlow's kernel cache) and, with its garbage collection, costs about
+    0.4 s of CPU a run here: with a class drawing at once, most of the server's time. Our models are loaded once
+    and shared, so there is nothing to clear. Streamlit's matplotlib clean-up is kept."""
+    try:
+        from streamlit.runtime.scriptrunner import script_runner
+    except ImportError:
+        return
+    if not hasattr(script_runner, "_clean_problem_modules"):
+        return
+
+    def close_matplotlib_figures() -> None:
+        plt = sys.modules.get("matplotlib.pyplot")
+        if plt is not None:
+            plt.close("all")
+
+    script_runner._clean_problem_modules = close_matplotlib_figures
+
+
+_keep_keras_state_between_runs()
 
 
 @st.cache_data(ttl=3, show_spinner=False)

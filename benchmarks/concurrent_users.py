@@ -1,0 +1,360 @@
+"""A classroom at once: N browser sessions (default 20) on one `streamlit run app.py` over the shipped models, each
+drawing a digit on the Draw page with the mouse, reading the prediction, clicking Clear, and again, for --seconds.
+Beside it, measured in the same run on the same server: the same loop with 1 session (the baseline).
+
+Reported per phase: predictions, errors (timeouts, a missing or wrong prediction, a Streamlit exception or error
+on a page), median and p95 from mouse-up to the prediction shown, the server's memory (RSS from /proc/<pid>/status
+at the start and end of the phase, and its peak), and how many times the server loaded a model (it should load
+the one model the pages use once for the whole process, however many sessions use it).
+
+    python benchmarks/concurrent_users.py [--sessions 20] [--seconds 60] [--baseline-seconds 60]
+
+Loopback only (127.0.0.1); every loop and wait is bounded, and the server and browser are stopped at the end.
+The digits are real one-stroke pen digits (pen-strokes/pendigits-train-writers), replayed with the mouse; only
+those the model reads right when rendered by the drawn-input protocol are used, so a wrong answer in the browser
+points at the app (a stale or mixed-up drawing), not at the model. Sessions draw different digits at once."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import _setup  # noqa: F401  (paths and data folder)
+from PIL import Image
+from playwright.async_api import async_playwright
+
+from benchmarks.browser_latency import canvas_points, one_stroke_digits
+from core.strokes import render
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port
+
+ROOT = _setup.ROOT
+MODELS = ROOT / "models"
+LOAD_MARK = "[concurrent_users] model load"
+RUN_MARK = "[concurrent_users] script run s"
+ARGS = CHROMIUM_ARGS + ["--disable-renderer-backgrounding", "--disable-background-timer-throttling",
+                        "--disable-backgrounding-occluded-windows"]
+WAIT_PREDICTION_S = 30.0  # a prediction later than this counts as a timeout
+WAIT_PAGE_S = 120.0  # first page load (a cold model) and recovery after a failure
+
+# The server, with Predictor construction and the length of every script run (a stroke, a Clear, a page load) logged:
+# the benchmark counts model loads, and tells the server's own time apart from the browsers' on the same cores.
+BOOT = f"""
+import sys
+sys.path.insert(0, {str(ROOT)!r})
+from core import registry
+_init = registry.Predictor.__init__
+def _logged(self, name):
+    print({LOAD_MARK!r}, name, flush=True, file=sys.stderr)
+    _init(self, name)
+registry.Predictor.__init__ = _logged
+import time
+from streamlit.runtime.scriptrunner import script_runner
+_run = script_runner.ScriptRunner._run_script
+def _timed(self, rerun_data):
+    t = time.perf_counter()
+    try:
+        return _run(self, rerun_data)
+    finally:
+        print({RUN_MARK!r}, time.perf_counter() - t, flush=True, file=sys.stderr)
+script_runner.ScriptRunner._run_script = _timed
+from streamlit.web import cli
+sys.argv = ["streamlit", "run", {str(ROOT / "app.py")!r}] + sys.argv[1:]
+sys.exit(cli.main())
+"""
+
+
+def start_server(log_path: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {**os.environ, "HWLAB_MODELS_DIR": str(MODELS)}
+    log = open(log_path, "w")
+    proc = subprocess.Popen([sys.executable, "-c", BOOT, "--server.headless", "true", "--server.port", str(port),
+                             "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+                            cwd=ROOT, env=env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            if urllib.request.urlopen(url + "_stcore/health", timeout=2).read() == b"ok":
+                return proc, url
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"streamlit did not start; see {log_path}")
+
+
+def rss_mb(pid: int, field_name: str = "VmRSS") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field_name + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def script_runs(log_path: Path) -> list[float]:
+    return [float(line.split(RUN_MARK, 1)[1]) for line in log_path.read_text(errors="replace").splitlines()
+            if RUN_MARK in line]
+
+
+def machine_busy_s() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    v = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = v[3] + v[4]
+    hz = os.sysconf("SC_CLK_TCK")
+    return (sum(v[:8]) - idle) / hz, sum(v[:8]) / hz
+
+
+def model_loads(log_path: Path) -> list[str]:
+    return [line.split(LOAD_MARK, 1)[1].strip() for line in log_path.read_text(errors="replace").splitlines()
+            if LOAD_MARK in line]
+
+
+def vetted_digits(model: str, want: int = 30, scan: int = 120) -> list[tuple[int, dict]]:
+    """One-stroke pen digits that `model` reads right (>= 90%) when rendered as the canvas would hand them over,
+    checked with `python -m core predict` in its own process (so the model is not held in this one)."""
+    cands = one_stroke_digits(scan)
+    with tempfile.TemporaryDirectory() as d:
+        files = []
+        for i, s in cands:
+            f = Path(d) / f"{i}.png"
+            Image.fromarray(render(s["strokes"], i), "RGBA").save(f)
+            files.append(str(f))
+        out = subprocess.run([sys.executable, "-m", "core", "predict", "--model", model, *files], cwd=ROOT,
+                             env={**os.environ, "HWLAB_MODELS_DIR": str(MODELS)}, capture_output=True, text=True,
+                             timeout=300)
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    if len(rows) != len(cands):
+        raise RuntimeError(f"vetting the digits failed: {out.stderr[-2000:]}")
+    good = [(i, s) for (i, s), r in zip(cands, rows) if r.get("label") == s["label"] and r.get("confidence", 0) >= 0.9]
+    by_label: dict[str, list] = {}
+    for i, s in good:  # interleave the labels so sessions drawing at once draw different digits
+        by_label.setdefault(s["label"], []).append((i, s))
+    mixed = [x for group in zip(*by_label.values()) for x in group] if by_label else []
+    rest = [x for x in good if x not in mixed]
+    return (mixed + rest)[:want]
+
+
+@dataclass
+class Phase:
+    sessions: int
+    latencies: list = field(default_factory=list)
+    errors: dict = field(default_factory=dict)
+    rss: list = field(default_factory=list)  # sampled (time, MB)
+    cpu: float = 0.0  # the server's CPU seconds during the phase
+    busy: float = 0.0  # the whole machine's CPU seconds during the phase (every process, the browsers included)
+    wall: float = 0.0
+    runs: list = field(default_factory=list)  # the server's script runs during the phase, in seconds
+    load: tuple = ()  # the machine's 1-minute load average at the start and the end
+
+    def error(self, kind: str) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+
+
+def pct(values, q: float) -> float:
+    v = sorted(values)
+    if not v:
+        return float("nan")
+    k = (len(v) - 1) * q
+    lo = int(k)
+    return v[lo] + (v[min(lo + 1, len(v) - 1)] - v[lo]) * (k - lo)
+
+
+async def one_session(browser, url: str, sid: int, pool, deadline: list, phase: Phase, ready: asyncio.Event,
+                      started: list) -> None:
+    context = await browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = await context.new_page()
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text=re.compile("Prediction")).locator(
+        '[data-testid="stMetricValue"]').first
+    invitation = page.get_by_text("Draw a digit on the black canvas")
+    canvas = page.locator("canvas.upper-canvas").first
+    clear = page.get_by_role("button", name=re.compile("Clear"))
+    problems = page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]')
+
+    async def fresh_page():
+        await page.goto(url, timeout=WAIT_PAGE_S * 1000)
+        await canvas.wait_for(state="visible", timeout=WAIT_PAGE_S * 1000)
+        await invitation.wait_for(timeout=WAIT_PAGE_S * 1000)
+
+    try:
+        await fresh_page()
+        started.append(sid)
+        await ready.wait()  # every session is on the page: start drawing together
+        j = 0
+        while time.time() < deadline[0]:
+            i, s = pool[(sid * 7 + j) % len(pool)]
+            j += 1
+            try:
+                await asyncio.sleep(0.5)  # a fresh canvas takes a moment to take mouse input
+                box = await canvas.bounding_box()
+                pts = canvas_points(s["strokes"], i, box)[0]
+                await page.mouse.move(*pts[0])
+                await page.mouse.down()
+                for pt in pts[1:]:
+                    await page.mouse.move(*pt, steps=2)
+                await page.mouse.up()
+                t0 = time.time()
+                try:
+                    await metric.wait_for(state="visible", timeout=WAIT_PREDICTION_S * 1000)
+                except Exception:
+                    phase.error("timeout or missing prediction")
+                    raise
+                dt = time.time() - t0
+                got = (await metric.inner_text()).strip()
+                if await problems.count():
+                    phase.error("exception or error on the page")
+                    raise RuntimeError("exception")
+                phase.latencies.append(dt)
+                if got != s["label"]:
+                    phase.error("wrong prediction")
+                    print(f"  session {sid}: drew a {s['label']} (sample {i}), the page said {got!r}", flush=True)
+                await clear.click(timeout=WAIT_PREDICTION_S * 1000)
+                try:
+                    await invitation.wait_for(timeout=WAIT_PREDICTION_S * 1000)
+                except Exception:
+                    phase.error("Clear did not clear")
+                    raise
+            except Exception:
+                if time.time() < deadline[0]:  # recover with a fresh page and go on
+                    try:
+                        await fresh_page()
+                    except Exception:
+                        phase.error("page did not load")
+                        return
+    except Exception:
+        phase.error("page did not load")
+    finally:
+        await context.close()
+
+
+async def sample_rss(pid: int, phase: Phase, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        phase.rss.append((time.time(), rss_mb(pid)))
+        try:
+            await asyncio.wait_for(stop.wait(), 0.25)
+        except asyncio.TimeoutError:
+            pass
+    phase.rss.append((time.time(), rss_mb(pid)))
+
+
+async def run_phase(browser, url: str, pid: int, n: int, seconds: float, pool, log_path: Path) -> Phase:
+    """n sessions open the page; once every one is there (or gave up), they draw for `seconds`."""
+    phase = Phase(n)
+    cpu0, load0, (busy0, _), t0 = cpu_s(pid), os.getloadavg()[0], machine_busy_s(), time.time()
+    runs0 = len(script_runs(log_path))
+    stop, ready, started = asyncio.Event(), asyncio.Event(), []
+    sampler = asyncio.create_task(sample_rss(pid, phase, stop))
+    deadline = [time.time() + 2 * WAIT_PAGE_S]  # set for real once the pages are loaded
+    sessions = [asyncio.create_task(one_session(browser, url, sid, pool, deadline, phase, ready, started))
+                for sid in range(n)]
+    while len(started) + sum(t.done() for t in sessions) < n and time.time() < deadline[0]:
+        await asyncio.sleep(0.2)
+    deadline[0] = time.time() + seconds
+    ready.set()
+    try:
+        await asyncio.wait_for(asyncio.gather(*sessions), timeout=seconds + 2 * WAIT_PAGE_S)
+    finally:
+        stop.set()
+        await sampler
+        phase.cpu, phase.load = cpu_s(pid) - cpu0, (load0, os.getloadavg()[0])
+        phase.busy, phase.wall = machine_busy_s()[0] - busy0, time.time() - t0
+        phase.runs = script_runs(log_path)[runs0:]
+    return phase
+
+
+def report(title: str, p: Phase, seconds: float, loads: list[str]) -> None:
+    n_err = sum(p.errors.values())
+    rss = [m for _, m in p.rss]
+    lat = p.latencies
+    print(f"{title}: {p.sessions} session(s) for {seconds:.0f} s")
+    print(f"  predictions {len(lat)} ({len(lat) / seconds:.1f}/s), errors {n_err}"
+          + (f" ({', '.join(f'{k}: {v}' for k, v in p.errors.items())})" if n_err else ""))
+    if lat:
+        print(f"  mouse-up -> prediction: median {statistics.median(lat):.2f} s, p95 {pct(lat, 0.95):.2f} s, "
+              f"max {max(lat):.2f} s")
+    if p.runs:
+        print(f"  the server's script runs (strokes, Clears, page loads): {len(p.runs)}, median "
+              f"{statistics.median(p.runs):.2f} s, p95 {pct(p.runs, 0.95):.2f} s")
+    if lat:
+        print(f"  server CPU {p.cpu:.1f} s in all, {p.cpu / len(lat) * 1000:.0f} ms a prediction; the machine's "
+              f"{os.cpu_count()} cores busy {p.busy / p.wall:.2f} on average (browsers, server and everything else), "
+              f"load average {p.load[0]:.1f} -> {p.load[1]:.1f}")
+    if rss:
+        print(f"  server RSS: start {rss[0]:.0f} MB, end {rss[-1]:.0f} MB (growth {rss[-1] - rss[0]:+.0f} MB), "
+              f"peak {max(rss):.0f} MB")
+    print(f"  model loads by the server during this phase: {len(loads)} ({', '.join(loads) or 'none'})")
+
+
+async def main_async(a) -> int:
+    log_path = Path(tempfile.gettempdir()) / f"concurrent-users-{os.getpid()}.log"
+    t = time.time()
+    pool = vetted_digits(a.model)
+    print(f"{len(pool)} pen digits read right by {a.model} when rendered ({time.time() - t:.0f} s to check)",
+          flush=True)
+    proc, url = start_server(log_path)
+    try:
+        rss0 = rss_mb(proc.pid)
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+            try:
+                t0 = time.time()  # warm-up: the first session imports TensorFlow and loads the model
+                warm = await run_phase(browser, url, proc.pid, 1, 0.1, pool, log_path)
+                cold = time.time() - t0
+                loads0 = model_loads(log_path)
+                base = await run_phase(browser, url, proc.pid, 1, a.baseline_seconds, pool, log_path)
+                loads1 = model_loads(log_path)
+                many = await run_phase(browser, url, proc.pid, a.sessions, a.seconds, pool, log_path)
+                loads2 = model_loads(log_path)
+            finally:
+                await browser.close()
+        hwm = rss_mb(proc.pid, "VmHWM")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    print(f"server {url} (log {log_path}); RSS right after start {rss0:.0f} MB, lifetime peak (VmHWM) {hwm:.0f} MB")
+    print(f"warm-up: first page and first drawing in a fresh server {cold:.1f} s (mouse-up -> prediction "
+          f"{max(warm.latencies, default=float('nan')):.2f} s, errors {sum(warm.errors.values())}); model loads "
+          f"{len(loads0)} ({', '.join(loads0) or 'none'}); RSS after it {warm.rss[-1][1]:.0f} MB")
+    report("baseline", base, a.baseline_seconds, loads1[len(loads0):])
+    report("concurrent", many, a.seconds, loads2[len(loads1):])
+    lat = many.latencies
+    ok = not many.errors and lat and pct(lat, 0.95) <= 1.5
+    total_loads = len(loads2)
+    print(f"targets (concurrent): zero errors, p95 <= 1.5 s: {'met' if ok else 'NOT met'}; "
+          f"the model was loaded {total_loads} time(s) for {1 + a.sessions} sessions")
+    return 0 if ok and not warm.errors and total_loads == len(set(loads2)) else 1
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sessions", type=int, default=20)
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--baseline-seconds", type=float, default=None, help="default: --seconds")
+    ap.add_argument("--model", default="mnist-hwnet-pen",
+                    help="the model the Draw page picks by default (used to choose digits it reads right)")
+    a = ap.parse_args(argv)
+    if a.baseline_seconds is None:
+        a.baseline_seconds = a.seconds
+    if not 1 <= a.sessions <= 50 or not 1 <= a.seconds <= 600:
+        ap.error("--sessions must be 1 to 50 and --seconds 1 to 600")
+    return asyncio.run(main_async(a))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
