@@ -2,7 +2,7 @@
 import streamlit as st
 
 from core.errors import BadImage
-from core.preprocess import prepare, read_image
+from core.preprocess import MAX_UPLOAD_BYTES, prepare, read_image
 from ui.state import current_predictor
 from ui.views import show_prediction
 from ui.explain_view import explain_input
@@ -13,6 +13,10 @@ if pred is None:
     st.stop()
 st.caption(f"Model: **{pred.card['title']}** · classes {', '.join(pred.classes[:12])}"
            f"{'…' if len(pred.classes) > 12 else ''}")
+
+
+def _clear():
+    st.session_state.canvas_round += 1
 
 
 @st.fragment
@@ -27,9 +31,7 @@ def drawing_area():
         canvas = st_canvas(stroke_width=width, stroke_color="#FFFFFF", background_color="#000000",
                            width=280, height=280, drawing_mode="freedraw", return_image_data=True,
                            key=f"canvas-{st.session_state.canvas_round}")
-        if st.button("Clear", icon="🧽"):
-            st.session_state.canvas_round += 1
-            st.rerun(scope="fragment")
+        st.button("Clear", icon="🧽", on_click=_clear)  # a new canvas key empties it, in one rerun
     with right:
         image = canvas.image_data
         prepared = prepare(image, pred.style) if image is not None else None
@@ -45,7 +47,7 @@ def drawing_area():
 drawing_area()
 
 with st.expander("📷 Or upload a photo or scan of one handwritten character"):
-    up = st.file_uploader("Picture (PNG, JPEG, GIF, BMP, WebP, TIFF)",
+    up = st.file_uploader("Picture (PNG, JPEG, GIF, BMP, WebP, TIFF)", max_upload_size=MAX_UPLOAD_BYTES // 2**20,
                           type=["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"])
     if up is not None:
         try:
