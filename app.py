@@ -8,6 +8,8 @@ nav = st.navigation([
     st.Page("pages/draw.py", title="Draw", icon="✏️", default=True),
     st.Page("pages/models.py", title="Models", icon="📈"),
     st.Page("pages/evaluation.py", title="Evaluation", icon="🔍"),
+    st.Page("pages/datasets.py", title="Datasets", icon="🗂️"),
+    st.Page("pages/train.py", title="Train", icon="🏋️"),
 ])
 sidebar()
 nav.run()

@@ -59,8 +59,8 @@ def cmd_models(a) -> int:
 def cmd_archs(a) -> int:
     from . import zoo
 
-    _print([{"name": n, "title": x.title, "kind": x.kind, "parameters": int(x.build(10).count_params())}
-            for n, x in zoo.ARCHS.items()])
+    _print([{"name": n, "title": x.title, "kind": x.kind, "parameters": int(x.build(10).count_params()),
+             "defaults": x.defaults} for n, x in zoo.ARCHS.items()])
     return 0
 
 
@@ -145,9 +145,18 @@ def cmd_submit(a) -> int:
 def cmd_train(a) -> int:
     from . import training
 
+    from . import jobs
+    from .errors import BadSettings
+
     settings = {k: v for k, v in vars(a).items() if k in training.Settings.__dataclass_fields__ and v is not None}
     if a.augment is not None:
-        settings["augment"] = json.loads(a.augment) if a.augment.strip() else {}
+        try:
+            settings["augment"] = json.loads(a.augment) if a.augment.strip() else {}
+        except ValueError:
+            raise BadSettings(f"--augment must be JSON like '{{\"rotation\": 10, \"shift\": 0.1}}', "
+                              f"not {a.augment!r}.") from None
+    s = training.Settings.from_dict(settings)
+    s.resolved()  # every setting checked (exit 2 and a sentence) before the lock, the data or the model
     bar = Bar("training", force=True)
 
     def events(e):
@@ -161,8 +170,9 @@ def cmd_train(a) -> int:
             sys.stderr.write(json.dumps(e) + "\n")
         sys.stderr.flush()
 
-    command = "python -m core " + " ".join(shlex.quote(x) for x in sys.argv[1:])
-    name = training.train(training.Settings.from_dict(settings), events, command=command)
+    command = "python -m core " + " ".join(shlex.quote(x) for x in getattr(a, "argv", sys.argv[1:]))
+    with jobs.exclusive(command):  # one training at a time on this machine, the Train page's jobs included
+        name = training.train(s, events, command=command)
     print(name, flush=True)
     return 0
 
@@ -216,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         return args.fn(args)
     except HWLabError as exc:

@@ -1,0 +1,92 @@
+"""The Train page through Streamlit's AppTest: a setting out of range is said in a sentence and starts
+nothing; a tiny job is started from the button, followed, seen by another browser session, and when it
+ends its model is in the sidebar's model picker, selected, with its test accuracy."""
+import signal
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import jobs
+from conftest import ROOT, needs_shared
+
+pytestmark = needs_shared
+
+
+@pytest.fixture
+def dirs(tmp_path, monkeypatch):
+    models, jobs_dir = tmp_path / "models", tmp_path / "jobs"
+    models.mkdir()
+    monkeypatch.setenv("HWLAB_MODELS_DIR", str(models))
+    monkeypatch.setenv("HWLAB_JOBS_DIR", str(jobs_dir))
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    monkeypatch.setenv("JAX_PLATFORMS", "cpu")
+    from ui.state import bundles
+
+    bundles.clear()
+    yield models, jobs_dir
+    bundles.clear()
+    for job in jobs.list_jobs():
+        if not job.finished and job.pid:
+            jobs._signal_group(job.pid, signal.SIGKILL)
+
+
+def train_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/train.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at) -> str:
+    return "\n".join([e.value for e in at.markdown] + [e.value for e in at.success] + [e.value for e in at.error]
+                     + [e.value for e in at.info] + [e.value for e in at.caption] + [e.value for e in at.warning])
+
+
+def test_a_setting_out_of_range_is_refused_and_starts_nothing(dirs):
+    at = train_page()
+    assert "No training yet" in texts(at)
+    at.number_input(key="train_limit").set_value(5)
+    at.button(key="FormSubmitter:train_form-Train").click().run()
+    assert not at.exception
+    assert any("A training limit must be at least 10 examples" in e.value for e in at.error)
+    assert jobs.list_jobs() == []
+
+
+def test_train_a_tiny_model_from_the_page_and_find_it_in_the_picker(dirs):
+    models, _ = dirs
+    at = train_page()
+    at.selectbox(key="train_arch").set_value("seed002_cnn").run()
+    assert at.number_input(key="train_epochs").value == 15  # the architecture's suggestion
+    at.number_input(key="train_epochs").set_value(1)
+    at.number_input(key="train_limit").set_value(1000)
+    at.checkbox(key="train_drawn_eval").uncheck()
+    at.text_input(key="train_name").set_value("from-the-page")
+    at.button(key="FormSubmitter:train_form-Train").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    started = jobs.list_jobs()
+    assert len(started) == 1 and started[0].settings["limit"] == 1000 and started[0].settings["epochs"] == 1
+    job_id = started[0].id
+    assert job_id in texts(at)
+
+    other = train_page()  # another browser session sees the same job
+    assert job_id in texts(other)
+
+    job = jobs.wait(job_id, timeout=300)
+    assert job.state == "done", (job.message, job.log_tail())
+    for _ in range(3):  # the live panel notices the end and reruns the app once
+        at.run()
+    assert not at.exception, at.exception
+    assert any("from-the-page" in s.value for s in at.success)
+    assert any(m.label == "Test accuracy" for m in at.metric)
+    assert len(at.get("plotly_chart")) >= 2  # loss and accuracy curves
+    assert (models / "from-the-page" / "card.json").is_file()
+    # The session that trained it has it picked (the sidebar reads these two keys) ...
+    assert at.session_state["model_name"] == "from-the-page" and at.session_state["picker_dataset"] == "mnist"
+    # ... and every session finds it in the sidebar's picker. (AppTest drops the sidebar after switch_page,
+    # so the picker is read on the app's first page.)
+    fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    picker = fresh.sidebar.selectbox(key="model_name")
+    assert picker.options == [picker.options[0]] and "Seed 002 CNN" in picker.options[0]
+    assert picker.value == "from-the-page"
