@@ -369,6 +369,9 @@ def get(job_id: str) -> Job:
             word = _last_word(d)
             if word is not None:
                 st = {**st, "state": word["event"], "message": word.get("message"), "ended": word.get("t")}
+                if word["event"] == "done":  # died between its last event and its state file
+                    st.update(bundle=word.get("name"), test_accuracy=word.get("test_accuracy"),
+                              message=f"Saved as {word.get('name')}.")
             elif cancel_flag.exists():
                 st = {**st, "state": "cancelled", "ended": _now(),
                       "message": "Cancelled: the training process was stopped before it finished; nothing was saved."}
