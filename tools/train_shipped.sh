@@ -8,15 +8,12 @@ case "${1:-mnist}" in
 mnist)
   $T --dataset mnist --arch hwnet --epochs 30 --batch-size 128 --validation-fraction 0 --pen-strokes --pen-repeat 2 \
      --name mnist-hwnet --title "HWNet (ours): MNIST + drawn digits"
-  for a in logreg_l2 logreg_l1 logreg_elasticnet mlp mlp_dropout seed002_cnn seed004_cnn seed004_cnn_aug seed003_deep_bn; do
+  # seed003_deep_bn is in the zoo but was not trained: the GPU time ran out before it
+  for a in logreg_l2 logreg_l1 logreg_elasticnet mlp mlp_dropout seed002_cnn seed004_cnn seed004_cnn_aug; do
     $T --dataset mnist --arch $a --batch-size 128 --name mnist-$a
   done ;;
 emnist)
-  $T --dataset emnist-letters --arch hwnet --epochs 15 --batch-size 128 --pen-strokes --pen-repeat 2 --name emnist-letters-hwnet
-  $T --dataset emnist-bymerge --arch hwnet --epochs 30 --batch-size 128 --pen-strokes --name emnist-bymerge-hwnet
-  $T --dataset emnist-byclass --arch hwnet --epochs 30 --batch-size 128 --pen-strokes --name emnist-byclass-hwnet
-  $T --dataset emnist-digits --arch hwnet --epochs 30 --batch-size 128 --pen-strokes --name emnist-digits-hwnet
-  $T --dataset emnist-mnist --arch seed004_cnn_aug --batch-size 128 --name emnist-mnist-seed004_cnn_aug ;;
+  $T --dataset emnist-letters --arch hwnet --epochs 15 --batch-size 128 --pen-strokes --pen-repeat 2 --name emnist-letters-hwnet ;;
 esac
 # Fine-tuned and transferred bundles (trained on the CPU, see each card's command):
 #   mnist-hwnet-pen        --init-from mnist-hwnet --pen-sources unipen,pendigits
