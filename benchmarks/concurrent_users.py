@@ -1,22 +1,32 @@
-"""A classroom at once: N browser sessions (default 20) on one `streamlit run app.py` over the shipped models, each
-drawing a digit on the Draw page with the mouse, reading the prediction, clicking Clear, and again, for --seconds.
-Beside it, measured in the same run on the same server: the same loop with 1 session (the baseline).
+"""A classroom at once: N sessions (default 20) on one `streamlit run app.py` over the shipped models, each drawing
+a digit on the Draw page, reading the prediction, clicking Clear, and again, for --seconds. Beside it, measured in
+the same run on the same server: the same loop with 1 session (the baseline).
+
+Two kinds of client:
+- websocket (default): Streamlit's own protocol without a browser (benchmarks/_streamlit_ws.py). A drawing is
+  what the browser sends at mouse-up (the canvas component's new state with its PNG, for the drawing fragment),
+  after --draw-seconds (the time to draw it); the time is from sending it to the prediction's arrival. The
+  clients cost almost no CPU, so on a 2-core machine this measures the server.
+- browser: headless Chromium sessions drawing with the mouse, timed from mouse-up to the prediction shown. Twenty
+  Chromiums on 2 cores mostly measure the browsers.
 
 Reported per phase: predictions, errors (timeouts, a missing or wrong prediction, a Streamlit exception or error
-on a page), median and p95 from mouse-up to the prediction shown, the server's memory (RSS from /proc/<pid>/status
-at the start and end of the phase, and its peak), and how many times the server loaded a model (it should load
-the one model the pages use once for the whole process, however many sessions use it).
+on a page, a Clear that did not clear), median and p95 to the prediction, the server's memory (RSS from
+/proc/<pid>/status at the start and end of the phase, and its peak), and how many times the server loaded a model
+(it should load the one model the pages use once for the whole process, however many sessions use it).
 
-    python benchmarks/concurrent_users.py [--sessions 20] [--seconds 60] [--baseline-seconds 60]
+    python benchmarks/concurrent_users.py [--sessions 20] [--seconds 60] [--clients websocket|browser]
 
 Loopback only (127.0.0.1); every loop and wait is bounded, and the server and browser are stopped at the end.
-The digits are real one-stroke pen digits (pen-strokes/pendigits-train-writers), replayed with the mouse; only
-those the model reads right when rendered by the drawn-input protocol are used, so a wrong answer in the browser
-points at the app (a stale or mixed-up drawing), not at the model. Sessions draw different digits at once."""
+The digits are real one-stroke pen digits (pen-strokes/pendigits-train-writers), rendered by the drawn-input
+protocol; only those the model reads right are used, so a wrong answer points at the app (a stale or mixed-up
+drawing), not at the model. Sessions draw different digits at once."""
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import io
 import json
 import os
 import re
@@ -31,8 +41,8 @@ from pathlib import Path
 
 import _setup  # noqa: F401  (paths and data folder)
 from PIL import Image
-from playwright.async_api import async_playwright
 
+from benchmarks._streamlit_ws import StreamlitSession
 from benchmarks.browser_latency import canvas_points, one_stroke_digits
 from core.strokes import render
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port
@@ -65,7 +75,8 @@ def _timed(self, rerun_data):
     try:
         return _run(self, rerun_data)
     finally:
-        print({RUN_MARK!r}, time.perf_counter() - t, flush=True, file=sys.stderr)
+        sys.stderr.write(f"{RUN_MARK} {{time.perf_counter() - t:.6f}}\\n")  # one write: threads interleave prints
+        sys.stderr.flush()
 script_runner.ScriptRunner._run_script = _timed
 from streamlit.web import cli
 sys.argv = ["streamlit", "run", {str(ROOT / "app.py")!r}] + sys.argv[1:]
@@ -106,8 +117,9 @@ def cpu_s(pid: int) -> float:
 
 
 def script_runs(log_path: Path) -> list[float]:
-    return [float(line.split(RUN_MARK, 1)[1]) for line in log_path.read_text(errors="replace").splitlines()
-            if RUN_MARK in line]
+    # Runs end on several threads at once, so their lines can be interleaved: match the marks, not lines.
+    pattern = re.escape(RUN_MARK) + r" ([0-9]+\.[0-9]{6})"
+    return [float(v) for v in re.findall(pattern, log_path.read_text(errors="replace"))]
 
 
 def machine_busy_s() -> tuple[float, float]:
@@ -173,8 +185,43 @@ def pct(values, q: float) -> float:
     return v[lo] + (v[min(lo + 1, len(v) - 1)] - v[lo]) * (k - lo)
 
 
+async def drawing_loop(sid: int, pool, deadline: list, phase: Phase, ready: asyncio.Event, started: list,
+                       open_page, draw_one, close) -> None:
+    """What every kind of session does: open the Draw page, wait until all sessions are there, then draw one pool
+    digit after another until the deadline; after a failure (already counted by draw_one), a fresh page."""
+    try:
+        await open_page()
+        started.append(sid)
+        await ready.wait()  # every session is on the page: start drawing together
+        j = 0
+        while time.time() < deadline[0]:
+            i, s = pool[(sid * 7 + j) % len(pool)]
+            j += 1
+            try:
+                await draw_one(i, s)
+            except Exception:
+                if time.time() < deadline[0]:  # recover with a fresh page and go on
+                    try:
+                        await open_page()
+                    except Exception:
+                        phase.error("page did not load")
+                        return
+    except Exception:
+        phase.error("page did not load")
+    finally:
+        await close()
+
+
+def check_prediction(phase: Phase, sid: int, i: int, s: dict, got: str, seconds: float) -> None:
+    phase.latencies.append(seconds)
+    if got != s["label"]:
+        phase.error("wrong prediction")
+        print(f"  session {sid}: drew a {s['label']} (sample {i}), the page said {got!r}", flush=True)
+
+
 async def one_session(browser, url: str, sid: int, pool, deadline: list, phase: Phase, ready: asyncio.Event,
                       started: list) -> None:
+    """One student in Chromium: draws with the mouse, reads the metric, clicks Clear."""
     context = await browser.new_context(viewport={"width": 1280, "height": 1000})
     page = await context.new_page()
     metric = page.locator('[data-testid="stMetric"]').filter(has_text=re.compile("Prediction")).locator(
@@ -189,55 +236,86 @@ async def one_session(browser, url: str, sid: int, pool, deadline: list, phase: 
         await canvas.wait_for(state="visible", timeout=WAIT_PAGE_S * 1000)
         await invitation.wait_for(timeout=WAIT_PAGE_S * 1000)
 
-    try:
-        await fresh_page()
-        started.append(sid)
-        await ready.wait()  # every session is on the page: start drawing together
-        j = 0
-        while time.time() < deadline[0]:
-            i, s = pool[(sid * 7 + j) % len(pool)]
-            j += 1
-            try:
-                await asyncio.sleep(0.5)  # a fresh canvas takes a moment to take mouse input
-                box = await canvas.bounding_box()
-                pts = canvas_points(s["strokes"], i, box)[0]
-                await page.mouse.move(*pts[0])
-                await page.mouse.down()
-                for pt in pts[1:]:
-                    await page.mouse.move(*pt, steps=2)
-                await page.mouse.up()
-                t0 = time.time()
-                try:
-                    await metric.wait_for(state="visible", timeout=WAIT_PREDICTION_S * 1000)
-                except Exception:
-                    phase.error("timeout or missing prediction")
-                    raise
-                dt = time.time() - t0
-                got = (await metric.inner_text()).strip()
-                if await problems.count():
-                    phase.error("exception or error on the page")
-                    raise RuntimeError("exception")
-                phase.latencies.append(dt)
-                if got != s["label"]:
-                    phase.error("wrong prediction")
-                    print(f"  session {sid}: drew a {s['label']} (sample {i}), the page said {got!r}", flush=True)
-                await clear.click(timeout=WAIT_PREDICTION_S * 1000)
-                try:
-                    await invitation.wait_for(timeout=WAIT_PREDICTION_S * 1000)
-                except Exception:
-                    phase.error("Clear did not clear")
-                    raise
-            except Exception:
-                if time.time() < deadline[0]:  # recover with a fresh page and go on
-                    try:
-                        await fresh_page()
-                    except Exception:
-                        phase.error("page did not load")
-                        return
-    except Exception:
-        phase.error("page did not load")
-    finally:
-        await context.close()
+    async def draw_one(i, s):
+        await asyncio.sleep(0.5)  # a fresh canvas takes a moment to take mouse input
+        box = await canvas.bounding_box()
+        pts = canvas_points(s["strokes"], i, box)[0]
+        await page.mouse.move(*pts[0])
+        await page.mouse.down()
+        for pt in pts[1:]:
+            await page.mouse.move(*pt, steps=2)
+        await page.mouse.up()
+        t0 = time.time()
+        try:
+            await metric.wait_for(state="visible", timeout=WAIT_PREDICTION_S * 1000)
+        except Exception:
+            phase.error("timeout or missing prediction")
+            raise
+        dt = time.time() - t0
+        got = (await metric.inner_text()).strip()
+        if await problems.count():
+            phase.error("exception or error on the page")
+            raise RuntimeError("exception")
+        check_prediction(phase, sid, i, s, got, dt)
+        await clear.click(timeout=WAIT_PREDICTION_S * 1000)
+        try:
+            await invitation.wait_for(timeout=WAIT_PREDICTION_S * 1000)
+        except Exception:
+            phase.error("Clear did not clear")
+            raise
+
+    await drawing_loop(sid, pool, deadline, phase, ready, started, fresh_page, draw_one, context.close)
+
+
+def png_data_url(rgba) -> str:
+    buf = io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(buf, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+async def ws_session(url: str, sid: int, pool, deadline: list, phase: Phase, ready: asyncio.Event, started: list,
+                     draw_s: float) -> None:
+    """One student without a browser: the websocket messages the Draw page's browser sends. A drawing is the
+    canvas component's new state (its PNG, as streamlit-drawable-canvas sends it at mouse-up) for the drawing
+    fragment; Clear is the button's trigger. `draw_s` seconds pass before each drawing (the time to draw it)."""
+    sess = StreamlitSession(url)
+    ids = {}
+
+    def take_ids(run):
+        c, b = run.first("bidi_component"), run.first("button", label="Clear")
+        if c is None or b is None:
+            raise RuntimeError("no canvas or Clear button on the page")
+        ids.update(canvas=c[1].id, fragment=c[2], clear=b[1].id)
+
+    async def fresh_page():
+        await sess.close()
+        await sess.connect(WAIT_PAGE_S)
+        take_ids(await sess.rerun(WAIT_PAGE_S))
+
+    async def draw_one(i, s):
+        await asyncio.sleep(draw_s)
+        state = {"drawing": {"raw": {"objects": [{"type": "path"}]}, "data": s["png"]}}
+        try:
+            run = await sess.rerun(WAIT_PREDICTION_S, [(ids["canvas"], *sess.component_state(state))],
+                                   ids["fragment"])
+        except (TimeoutError, asyncio.TimeoutError):
+            phase.error("timeout or missing prediction")
+            raise
+        shown = run.first("metric", label="Prediction")
+        if run.problems():
+            phase.error("exception or error on the page")
+            raise RuntimeError(run.problems()[0])
+        if shown is None:
+            phase.error("timeout or missing prediction")
+            raise RuntimeError("no prediction")
+        check_prediction(phase, sid, i, s, shown[1].body, shown[0])
+        run = await sess.rerun(WAIT_PREDICTION_S, [(ids["clear"], "trigger_value", True)], ids["fragment"])
+        if run.first("metric", label="Prediction") is not None or run.problems():
+            phase.error("Clear did not clear")
+            raise RuntimeError("not cleared")
+        take_ids(run)  # Clear made a new, empty canvas
+
+    await drawing_loop(sid, pool, deadline, phase, ready, started, fresh_page, draw_one, sess.close)
 
 
 async def sample_rss(pid: int, phase: Phase, stop: asyncio.Event) -> None:
@@ -250,7 +328,7 @@ async def sample_rss(pid: int, phase: Phase, stop: asyncio.Event) -> None:
     phase.rss.append((time.time(), rss_mb(pid)))
 
 
-async def run_phase(browser, url: str, pid: int, n: int, seconds: float, pool, log_path: Path) -> Phase:
+async def run_phase(session, url: str, pid: int, n: int, seconds: float, pool, log_path: Path) -> Phase:
     """n sessions open the page; once every one is there (or gave up), they draw for `seconds`."""
     phase = Phase(n)
     cpu0, load0, (busy0, _), t0 = cpu_s(pid), os.getloadavg()[0], machine_busy_s(), time.time()
@@ -258,8 +336,7 @@ async def run_phase(browser, url: str, pid: int, n: int, seconds: float, pool, l
     stop, ready, started = asyncio.Event(), asyncio.Event(), []
     sampler = asyncio.create_task(sample_rss(pid, phase, stop))
     deadline = [time.time() + 2 * WAIT_PAGE_S]  # set for real once the pages are loaded
-    sessions = [asyncio.create_task(one_session(browser, url, sid, pool, deadline, phase, ready, started))
-                for sid in range(n)]
+    sessions = [asyncio.create_task(session(url, sid, pool, deadline, phase, ready, started)) for sid in range(n)]
     while len(started) + sum(t.done() for t in sessions) < n and time.time() < deadline[0]:
         await asyncio.sleep(0.2)
     deadline[0] = time.time() + seconds
@@ -298,28 +375,43 @@ def report(title: str, p: Phase, seconds: float, loads: list[str]) -> None:
     print(f"  model loads by the server during this phase: {len(loads)} ({', '.join(loads) or 'none'})")
 
 
+async def phases(a, session, url: str, pid: int, pool, log_path: Path) -> tuple:
+    t0 = time.time()  # warm-up: the first session imports TensorFlow and loads the model
+    warm = await run_phase(session, url, pid, 1, 0.1, pool, log_path)
+    cold = time.time() - t0
+    loads0 = model_loads(log_path)
+    base = await run_phase(session, url, pid, 1, a.baseline_seconds, pool, log_path)
+    loads1 = model_loads(log_path)
+    many = await run_phase(session, url, pid, a.sessions, a.seconds, pool, log_path)
+    return warm, cold, base, many, loads0, loads1, model_loads(log_path)
+
+
 async def main_async(a) -> int:
     log_path = Path(tempfile.gettempdir()) / f"concurrent-users-{os.getpid()}.log"
     t = time.time()
     pool = vetted_digits(a.model)
-    print(f"{len(pool)} pen digits read right by {a.model} when rendered ({time.time() - t:.0f} s to check)",
-          flush=True)
+    for i, s in pool:
+        s["png"] = png_data_url(render(s["strokes"], i))
+    print(f"{len(pool)} pen digits read right by {a.model} when rendered ({time.time() - t:.0f} s to check); "
+          f"clients: {a.clients}", flush=True)
     proc, url = start_server(log_path)
     try:
         rss0 = rss_mb(proc.pid)
-        async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-            try:
-                t0 = time.time()  # warm-up: the first session imports TensorFlow and loads the model
-                warm = await run_phase(browser, url, proc.pid, 1, 0.1, pool, log_path)
-                cold = time.time() - t0
-                loads0 = model_loads(log_path)
-                base = await run_phase(browser, url, proc.pid, 1, a.baseline_seconds, pool, log_path)
-                loads1 = model_loads(log_path)
-                many = await run_phase(browser, url, proc.pid, a.sessions, a.seconds, pool, log_path)
-                loads2 = model_loads(log_path)
-            finally:
-                await browser.close()
+        if a.clients == "websocket":
+            async def session(*args):
+                await ws_session(*args, draw_s=a.draw_seconds)
+            warm, cold, base, many, loads0, loads1, loads2 = await phases(a, session, url, proc.pid, pool, log_path)
+        else:
+            
+            async with async_playwright() as pw:
+                browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+                try:
+                    async def session(*args):
+                        await one_session(browser, *args)
+                    warm, cold, base, many, loads0, loads1, loads2 = await phases(a, session, url, proc.pid, pool,
+                                                                                   log_path)
+                finally:
+                    await browser.close()
         hwm = rss_mb(proc.pid, "VmHWM")
     finally:
         proc.terminate()
@@ -346,6 +438,10 @@ def main(argv=None) -> int:
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--baseline-seconds", type=float, default=None, help="default: --seconds")
+    ap.add_argument("--clients", choices=["websocket", "browser"], default="websocket",
+                    help="websocket: Streamlit's own protocol, no browser (the server is what is measured); "
+                         "browser: headless Chromium drawing with the mouse (the browsers share the cores)")
+    ap.add_argument("--draw-seconds", type=float, default=1.0, help="websocket clients: time to draw a digit")
     ap.add_argument("--model", default="mnist-hwnet-pen",
                     help="the model the Draw page picks by default (used to choose digits it reads right)")
     a = ap.parse_args(argv)

@@ -1,5 +1,5 @@
 """Latency of one drawing: canvas RGBA -> probabilities (preprocess + compiled model call), median and
-p95 over 200 calls, beside keras's model.predict on the same input, measured in the same run.
+p95 over 200 calls (in 5 alternating rounds), beside keras's model.predict on the same input, measured in the same run.
 
     python benchmarks/latency.py [--model mnist-hwnet] [--calls 200]"""
 from __future__ import annotations
@@ -17,13 +17,18 @@ from core.preprocess import prepare
 from core.strokes import read_samples, render
 
 
-def timed(fn, calls: int) -> list[float]:
-    fn()  # warm-up
-    out = []
-    for _ in range(calls):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
+def timed(fns: dict, calls: int, rounds: int = 5) -> dict[str, list[float]]:
+    """Each function `calls` times, in `rounds` alternating blocks, so that a noisy neighbour or a
+    change of CPU clock hits every contender alike (and no contender gets only the quiet minutes)."""
+    for fn in fns.values():
+        fn()  # warm-up
+    out = {k: [] for k in fns}
+    for r in range(rounds):
+        for k, fn in fns.items():
+            for _ in range(calls // rounds + (r < calls % rounds)):
+                t = time.perf_counter()
+                fn()
+                out[k].append(time.perf_counter() - t)
     return out
 
 
@@ -38,9 +43,10 @@ def main(argv=None) -> int:
     canvas = render(sample["strokes"], 0)
     x = prepare(canvas, pred.style).x
 
-    ours = timed(lambda: pred(prepare(canvas, pred.style).x), a.calls)
-    predict = timed(lambda: pred.model.predict(prepare(canvas, pred.style).x, verbose=0), a.calls)
-    model_only = timed(lambda: pred(x), a.calls)
+    t = timed({"ours": lambda: pred(prepare(canvas, pred.style).x),
+               "model_only": lambda: pred(x),
+               "predict": lambda: pred.model.predict(prepare(canvas, pred.style).x, verbose=0)}, a.calls)
+    ours, predict, model_only = t["ours"], t["predict"], t["model_only"]
     assert np.allclose(pred(x), pred.model.predict(x, verbose=0), atol=1e-5)
 
     def row(name, t):

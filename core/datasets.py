@@ -313,6 +313,40 @@ def _emnist_official(spec: Spec, split: str) -> Optional[Dataset]:
                    notes=[f"The EMNIST {split} training files are absent: trained on a re-split of its test files."])
 
 
+EMNIST_SIBLING = {"byclass": "bymerge", "bymerge": "byclass"}
+
+
+def _relabel(label: str, source: list[str], target: list[str]) -> Optional[int]:
+    """A label of the `source` layout as an index into `target`: the same character, else its merged
+    upper case; None when it is ambiguous there (bymerge's C holds both of byclass's C and c)."""
+    if label.isupper() and label.lower() not in source and label.lower() in target:
+        return None
+    if label in target:
+        return target.index(label)
+    return target.index(label.upper()) if label.upper() in target else None
+
+
+def emnist_sibling_images(ds: Dataset) -> tuple[Optional[Split], str]:
+    """Extra training images for EMNIST byclass / bymerge: the other layout's test file holds mostly
+    different images (about 16k of 116k are shared). They are relabelled into ds's classes (byclass ->
+    bymerge is exact; bymerge -> byclass keeps only the unambiguous labels), and every image that is in
+    ds's held-out test set, or already in its training set, is left out, so the held-out figure stays
+    honest. Returns (None, reason) when there is no sibling file."""
+    split = ds.name.removeprefix("emnist-")
+    other = EMNIST_SIBLING.get(split)
+    sib = _emnist_part(other, "test") if other else None
+    if sib is None:
+        return None, f"no EMNIST sibling test file for {ds.name}"
+    classes = _emnist_mapping(other)
+    lut = np.array([-1 if (t := _relabel(c, classes, ds.classes)) is None else t for c in classes])
+    seen = {x.tobytes() for x in ds.test.x} | {x.tobytes() for x in ds.train.x}
+    y = lut[sib.y]
+    keep = np.array([t >= 0 and x.tobytes() not in seen for x, t in zip(sib.x, y)], dtype=bool)
+    note = (f"plus {int(keep.sum()):,} images of the EMNIST {other} test file relabelled into the {split} "
+            f"classes (images in the held-out test set or already in training left out)")
+    return Split(sib.x[keep], y[keep]), note
+
+
 def _emnist_usable(split: str) -> bool:
     derive = EMNIST_DERIVED_FROM.get(split)
     return _emnist_present(split, "test") or bool(derive and _emnist_present(derive, "test"))

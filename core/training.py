@@ -54,6 +54,7 @@ class Settings:
     title: Optional[str] = None
     mixed_precision: str = "auto"  # auto (on a GPU), on, off
     drawn_eval: bool = True  # measure drawn-input accuracy after training (renders pen strokes once, cached)
+    emnist_sibling: bool = False  # EMNIST byclass/bymerge: add the other layout's images (datasets.emnist_sibling_images)
 
     @classmethod
     def from_dict(cls, d: dict) -> "Settings":
@@ -94,6 +95,9 @@ class Settings:
         _check(s.limit is None or (_int(s.limit) and s.limit >= 10),
                f"A training limit must be at least 10 examples, not {s.limit!r}.")
         _check(isinstance(s.drawn_eval, bool), f"drawn_eval must be on or off, not {s.drawn_eval!r}.")
+        _check(isinstance(s.emnist_sibling, bool), f"emnist_sibling must be on or off, not {s.emnist_sibling!r}.")
+        _check(not s.emnist_sibling or s.dataset.removeprefix("emnist-") in datasets.EMNIST_SIBLING,
+               f"Only EMNIST byclass and bymerge have a sibling file to add, not {s.dataset}.")
         _check(s.mixed_precision in ("auto", "on", "off"), "Mixed precision must be auto, on or off.")
         for k, v in s.augment.items():
             top = {"rotation": 180.0, "shift": 0.5, "zoom": 0.5, "stroke": 1.0}.get(k)
@@ -263,7 +267,12 @@ def _training_arrays(s: Settings, ds: datasets.Dataset, events: Events):
         perm = rng.permutation(len(y))
         k = max(1, int(round(len(y) * s.validation_fraction)))
         xv, yv, x, y = x[perm[:k]], y[perm[:k]], x[perm[k:]], y[perm[k:]]
-    pen_note = None
+    notes = []
+    if s.emnist_sibling:
+        extra, note = datasets.emnist_sibling_images(ds)
+        _check(extra is not None, f"Cannot add sibling images: {note}.")
+        x, y = np.concatenate([x, extra.x]), np.concatenate([y, extra.y])
+        notes.append(note)
     if s.pen_strokes:
         if events:
             events({"event": "status", "message": "rendering the UNIPEN training writers' drawings"})
@@ -272,12 +281,12 @@ def _training_arrays(s: Settings, ds: datasets.Dataset, events: Events):
         px, py = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
         if s.limit:
             px, py = px[:s.limit], py[:s.limit]
-        pen_note = (f"plus {len(py):,} drawings (x{s.pen_repeat}) by the training writers of {s.pen_sources} "
+        notes.append(f"plus {len(py):,} drawings (x{s.pen_repeat}) by the training writers of {s.pen_sources} "
                     f"(split by writer, drawn.py), rendered by the drawn-input protocol; drawn accuracy is "
                     f"measured only on the held-out writers")
         x = np.concatenate([x] + [px] * s.pen_repeat)
         y = np.concatenate([y] + [py] * s.pen_repeat)
-    return x[..., None], y, (None if xv is None else xv[..., None]), yv, pen_note
+    return x[..., None], y, (None if xv is None else xv[..., None]), yv, "; ".join(notes) or None
 
 
 def _case_insensitive(ds: datasets.Dataset) -> bool:
@@ -333,7 +342,7 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
     keras.utils.set_random_seed(s.seed)
     mixed = s.mixed_precision == "on" or (s.mixed_precision == "auto" and dev["kind"] == "gpu")
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if mixed else "float32")
-    x, y, xv, yv, pen_note = _training_arrays(s, ds, emit)
+    x, y, xv, yv, extra_note = _training_arrays(s, ds, emit)
     stop_if_cancelled()
     replicas, batch_size = _replicas(dev), s.batch_size
     if dev["count"] > 1:  # data parallel: every batch (the last one too) splits evenly over the GPUs
@@ -388,14 +397,14 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
     figures = drawn_figures(predict, ds) if s.drawn_eval else {}
     emit({"event": "evaluation", "test_accuracy": summary["accuracy"], "drawn": figures})
 
-    card = make_card(s, ds, final, dev, summary, figures, train_acc, train_seconds, len(y), pen_note, history, command)
+    card = make_card(s, ds, final, dev, summary, figures, train_acc, train_seconds, len(y), extra_note, history, command)
     stop_if_cancelled()  # the last moment a cancel is honoured: from here the bundle is written atomically
     name = registry.save_bundle(final, card, history, summary, mis, name=s.name or f"{s.dataset}-{s.arch}")
     emit({"event": "done", "name": name, "test_accuracy": summary["accuracy"]})
     return name
 
 
-def make_card(s: Settings, ds, model, dev, summary, figures, train_acc, seconds, n_train, pen_note, history, command):
+def make_card(s: Settings, ds, model, dev, summary, figures, train_acc, seconds, n_train, extra_note, history, command):
     import keras
 
     a = zoo.get(s.arch)
@@ -412,8 +421,8 @@ def make_card(s: Settings, ds, model, dev, summary, figures, train_acc, seconds,
         pass
     # n_train counts every training example; the pen-stroke note says how many of them are drawings
     trained_on = f"{ds.title} ({ds.provenance}): {n_train:,} training examples in all"
-    if pen_note:
-        trained_on += "; " + pen_note
+    if extra_note:
+        trained_on += "; " + extra_note
     return {
         "name": s.name or f"{s.dataset}-{s.arch}",
         "title": s.title or f"{a.title} · {ds.title}",

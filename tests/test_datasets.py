@@ -298,3 +298,37 @@ def test_datasets_page_takes_kaggle_uploads_and_gives_a_submission(mnist, tiny_b
     lines = data.decode().splitlines()
     assert model == name and rows == 200 and lines[0] == "ImageId,Label" and lines[1].startswith("1,")
     assert len(at.get("download_button")) == 1
+
+
+# ---------------------------------------------------------------- sibling images (byclass <-> bymerge)
+def test_relabelling_between_the_layouts():
+    byclass, bymerge = datasets.EMNIST_CLASSES["byclass"], datasets.EMNIST_CLASSES["bymerge"]
+    assert bymerge[datasets._relabel("c", byclass, bymerge)] == "C"  # merged into upper case
+    assert bymerge[datasets._relabel("a", byclass, bymerge)] == "a"  # kept apart in bymerge
+    assert byclass[datasets._relabel("7", bymerge, byclass)] == "7"
+    assert byclass[datasets._relabel("a", bymerge, byclass)] == "a"
+    assert byclass[datasets._relabel("A", bymerge, byclass)] == "A"  # bymerge keeps A and a apart: exact
+    assert datasets._relabel("C", bymerge, byclass) is None  # bymerge's C is C or c: ambiguous in byclass
+
+
+@needs_shared
+@pytest.mark.parametrize("split", ["bymerge", "byclass"])
+def test_sibling_images_never_hold_a_held_out_image(emnist, split):
+    ds = emnist(split)
+    extra, note = datasets.emnist_sibling_images(ds)
+    assert len(extra) > 50_000 and f"relabelled into the {split} classes" in note
+    held_out = {x.tobytes() for x in ds.test.x}
+    training = {x.tobytes() for x in ds.train.x}
+    assert not any(x.tobytes() in held_out or x.tobytes() in training for x in extra.x)
+    assert 0 <= extra.y.min() and extra.y.max() < len(ds.classes)
+    counts = np.bincount(extra.y, minlength=len(ds.classes))
+    if split == "byclass":  # bymerge cannot tell C from c: neither gets an image from it
+        assert counts[ds.classes.index("C")] == counts[ds.classes.index("c")] == 0
+        assert counts[ds.classes.index("a")] > 0
+    else:
+        assert (counts > 0).all()
+
+
+def test_only_byclass_and_bymerge_have_a_sibling():
+    ds = datasets.load("sklearn-digits")
+    assert datasets.emnist_sibling_images(ds) == (None, "no EMNIST sibling test file for sklearn-digits")

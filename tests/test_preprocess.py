@@ -149,3 +149,13 @@ def _save(im, fmt, **kw) -> bytes:
     buf = io.BytesIO()
     im.save(buf, format=fmt, **kw)
     return buf.getvalue()
+
+
+def test_the_fast_path_for_opaque_canvases_matches_the_general_one():
+    # An opaque uint8 RGBA canvas goes through OpenCV's grey conversion; the same picture as floats takes the
+    # general path. What the model sees must be the same.
+    canvas = seven(120, 60, 40)
+    canvas[..., :3] = (canvas[..., :3] * np.array([1.0, 0.9, 0.8])).astype(np.uint8)  # tinted ink
+    fast, general = prepare(canvas), prepare(canvas.astype(np.float32) / 255.0)
+    assert fast.x is not None and np.abs(fast.x - general.x).max() < 0.01
+    assert fast.inverted == general.inverted and abs(fast.coverage - general.coverage) < 1e-3

@@ -94,3 +94,13 @@ def test_update_card_is_atomic(tiny_dir):
     assert card["drawn_accuracy"] == 0.5
     assert json.loads((base / name / "card.json").read_text())["drawn_accuracy"] == 0.5
     assert not [p for p in (base / name).iterdir() if p.name.startswith(".card")]
+
+
+def test_one_drawing_takes_the_xla_path_and_agrees_with_a_batch(tiny_dir):
+    _, name = tiny_dir
+    p = registry.Predictor(name)
+    x = np.random.default_rng(1).random((4, 28, 28, 1), dtype=np.float32)
+    batch = p(x)
+    singles = np.concatenate([p(x[i:i + 1]) for i in range(4)])
+    assert np.allclose(batch, singles, atol=1e-5)
+    assert not np.allclose(singles[0], singles[1])  # four different answers, not one repeated

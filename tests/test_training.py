@@ -79,6 +79,8 @@ def test_every_architecture_trains_saves_and_reloads_identically(arch, tiny_slic
     ({"pen_repeat": 0}, "Pen repeat must be 1 to 10"),
     ({"pen_sources": "unipen,myfriends"}, "Pen sources must be among"),
     ({"mixed_precision": "maybe"}, "Mixed precision must be auto, on or off"),
+    ({"emnist_sibling": True}, "Only EMNIST byclass and bymerge have a sibling file to add, not mnist"),
+    ({"emnist_sibling": "yes"}, "emnist_sibling must be on or off"),
 ])
 def test_settings_out_of_range_are_refused_with_a_sentence(change, message):
     with pytest.raises(BadSettings, match=message.replace("(", r"\(")):
