@@ -52,13 +52,15 @@ class StreamlitSession:
         if self.ws is not None:
             await self.ws.close()
 
-    async def rerun(self, timeout: float, widgets: tuple = (), fragment: str = "") -> Run:
+    async def rerun(self, timeout: float, widgets: tuple = (), fragment: str = "", page_name: str = "") -> Run:
         """Ask for a run, as the browser does on a page load (no widgets), after a widget changed, or for a
-        fragment, and collect its elements until the server says the run finished."""
+        fragment, and collect its elements until the server says the run finished. A rerun the server starts
+        by itself (st.rerun) is followed: the run returned is the last one, that ends with script_finished."""
         msg = BackMsg()
         rs = msg.rerun_script
         rs.page_script_hash = self.page_hash
         rs.fragment_id = fragment
+        rs.page_name = page_name  # a page's own address (/evaluation), as on a first visit by a link
         for wid, kind, value in widgets:
             w = rs.widget_states.widgets.add()
             w.id = wid
@@ -80,6 +82,9 @@ class StreamlitSession:
                 el = fwd.delta.new_element
                 run.elements.append((time.perf_counter() - t0, el.WhichOneof("type"), el, fwd.delta.fragment_id))
             elif kind == "script_finished":
+                if fwd.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    run = Run()  # the app asked for another run: what counts is that one
+                    continue
                 run.finished_s = time.perf_counter() - t0
                 return run
 

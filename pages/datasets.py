@@ -12,7 +12,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 from core import config, datasets, kaggle
 from core.errors import HWLabError
-from ui.state import bundles, current_model_name, predictor
+from ui.state import bundles, current_model_name, page_frame, predictor
+
+page_frame()
 
 BADGE = {"complete": "✅", "bundled": "✅", "partial": "🟡", "derived": "🟡", "missing": "⬜"}
 SEED_KEY = "datasets_seed"

@@ -3,9 +3,11 @@ import streamlit as st
 
 from core.errors import BadImage
 from core.preprocess import MAX_UPLOAD_BYTES, prepare, read_image
-from ui.state import current_predictor
+from ui.state import current_predictor, page_frame
 from ui.views import show_prediction
 from ui.explain_view import explain_input
+
+page_frame()
 
 st.title("✍️ Handwriting Lab")
 pred = current_predictor()

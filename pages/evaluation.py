@@ -10,8 +10,10 @@ import streamlit as st
 from core import evaluation, explain, registry
 from core.errors import HWLabError
 from ui.explain_view import explain_input
-from ui.state import current_model_name, current_predictor
+from ui.state import current_model_name, current_predictor, page_frame
 from ui.views import pixels
+
+page_frame()
 
 GRID_COLS = 8
 PAGE = 40  # examples a grid shows at once

@@ -5,7 +5,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core import registry
-from ui.state import bundles, current_model_name
+from ui.state import bundles, current_model_name, page_frame
+
+page_frame()
 
 st.title("📈 Models")
 usable = [b for b in bundles() if b.ok]

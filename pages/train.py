@@ -16,7 +16,9 @@ from streamlit.errors import StreamlitAPIException
 from core import datasets, drawn, jobs, zoo
 from core.errors import HWLabError
 from core.training import MAX_BATCH, OPTIMIZERS, SCHEDULES, Settings
-from ui.state import MODEL_KEY, bundles
+from ui.state import MODEL_KEY, bundles, page_frame
+
+page_frame()
 
 OPTIMIZER_LABELS = {"adam": "Adam", "rmsprop": "RMSprop", "sgd": "SGD with Nesterov momentum 0.9"}
 SCHEDULE_LABELS = {"constant": "Constant", "plateau": "Reduce on plateau (halve after 2 flat epochs)",

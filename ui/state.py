@@ -38,6 +38,18 @@ def _keep_keras_state_between_runs() -> None:
 _keep_keras_state_between_runs()
 
 
+def page_frame() -> None:
+    """First call of every page. When the first request a fresh server gets names a page (a shared link to
+    /evaluation), Streamlit runs that file of pages/ by itself, its old pages-folder convention, without
+    app.py: no sidebar, no navigation. st.navigation turns the convention off for the whole process; here it
+    is turned off the same way and the run starts again, through app.py, on the same page."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 @st.cache_data(ttl=3, show_spinner=False)
 def _bundles(models_dir: str) -> list[registry.Bundle]:
     return registry.list_bundles()

@@ -9,6 +9,7 @@ import json
 from PIL import Image
 
 from benchmarks._streamlit_ws import StreamlitSession
+from tests.e2e.conftest import ROOT
 from helpers import pen_digits
 
 
@@ -46,3 +47,27 @@ def test_sessions_at_once_each_get_their_own_prediction(app_url):
     results = asyncio.run(all_at_once())
     assert [r[0] for r in results] == [label for label, _ in digits]
     assert all(cleared for _, cleared in results)
+
+
+def test_a_page_opened_by_its_own_address_on_a_fresh_server_has_the_sidebar():
+    # Streamlit runs pages/evaluation.py alone (no app.py, so no picker) when a fresh server's first request
+    # names it; ui/state.py turns that off and runs again through app.py.
+    from tests.e2e.conftest import start_app
+
+    proc, url = start_app({"HWLAB_MODELS_DIR": str(ROOT / "models")})
+    try:
+        async def open_evaluation():
+            s = StreamlitSession(url)
+            await s.connect(60)
+            try:
+                return await s.rerun(120, page_name="evaluation")
+            finally:
+                await s.close()
+
+        run = asyncio.run(open_evaluation())
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    labels = [el.selectbox.label for _, kind, el, _ in run.elements if kind == "selectbox"]
+    assert "Model" in labels and "Dataset" in labels
+    assert run.first("heading") is not None and not run.problems()
