@@ -45,7 +45,10 @@ def page_frame() -> None:
     is turned off the same way and the run starts again, through app.py, on the same page."""
     from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory:
+    # Once a session at most: AppTest turns the convention back on before every run it starts, and a rerun
+    # there would drop the click that started the run.
+    if PagesManager.uses_pages_directory and not st.session_state.get("_left_pages_folder"):
+        st.session_state["_left_pages_folder"] = True
         PagesManager.uses_pages_directory = False
         st.rerun()
 
