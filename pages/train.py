@@ -110,6 +110,9 @@ with st.form("train_form", border=True):
                                      "images, rendered like the canvas renders a drawing.")
     pen_sources = c[1].multiselect("Pen-stroke sources", list(drawn.SOURCES), ["unipen"], key=K + "pen_sources")
     pen_repeat = c[2].number_input("Pen strokes repeated", 1, 10, DEFAULTS.pen_repeat, key=K + "pen_repeat")
+    sibling = c[3].checkbox("EMNIST: add the other layout's images", DEFAULTS.emnist_sibling, key=K + "emnist_sibling",
+                            help="ByClass and ByMerge only: their test files hold mostly different images. Adds "
+                                 "the other file's images, relabelled, leaving out every held-out test image.")
     with st.expander("More: name, title, a quick try on fewer images, fine-tuning, precision"):
         c = st.columns(3)
         name = c[0].text_input("Model name", key=K + "name", placeholder=f"{dataset}-{arch}",
@@ -138,6 +141,7 @@ if submitted:
         "pen_sources": ",".join(pen_sources) or "unipen", "pen_repeat": int(pen_repeat),
         "limit": int(limit) or None, "name": name.strip() or None, "title": title.strip() or None,
         "init_from": None if init_from == "—" else init_from, "mixed_precision": mixed, "drawn_eval": bool(drawn_eval),
+        "emnist_sibling": bool(sibling),
     }
     try:
         job = jobs.start(settings)

@@ -53,6 +53,14 @@ def test_a_setting_out_of_range_is_refused_and_starts_nothing(dirs):
     assert jobs.list_jobs() == []
 
 
+def test_sibling_images_for_a_dataset_without_a_sibling_are_refused_in_a_sentence(dirs):
+    at = train_page()
+    at.checkbox(key="train_emnist_sibling").check()
+    at.button(key="FormSubmitter:train_form-Train").click().run()
+    assert any("Only EMNIST byclass and bymerge have a sibling file to add, not mnist" in e.value for e in at.error)
+    assert jobs.list_jobs() == []
+
+
 def test_train_a_tiny_model_from_the_page_and_find_it_in_the_picker(dirs):
     models, _ = dirs
     at = train_page()
