@@ -44,6 +44,7 @@ from PIL import Image
 
 from benchmarks._streamlit_ws import StreamlitSession
 from benchmarks.browser_latency import canvas_points, one_stroke_digits
+from core import registry
 from core.strokes import render
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port
 
@@ -442,7 +443,7 @@ def main(argv=None) -> int:
                     help="websocket: Streamlit's own protocol, no browser (the server is what is measured); "
                          "browser: headless Chromium drawing with the mouse (the browsers share the cores)")
     ap.add_argument("--draw-seconds", type=float, default=1.0, help="websocket clients: time to draw a digit")
-    ap.add_argument("--model", default="mnist-hwnet-pen",
+    ap.add_argument("--model", default=registry.default_for("mnist"),
                     help="the model the Draw page picks by default (used to choose digits it reads right)")
     a = ap.parse_args(argv)
     if a.baseline_seconds is None:

@@ -1,7 +1,7 @@
 """Latency of one drawing: canvas RGBA -> probabilities (preprocess + compiled model call), median and
 p95 over 200 calls (in 5 alternating rounds), beside keras's model.predict on the same input, measured in the same run.
 
-    python benchmarks/latency.py [--model mnist-hwnet] [--calls 200]"""
+    python benchmarks/latency.py [--model NAME] [--calls 200]"""
 from __future__ import annotations
 
 import argparse
@@ -34,7 +34,7 @@ def timed(fns: dict, calls: int, rounds: int = 5) -> dict[str, list[float]]:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--model", default="mnist-hwnet")
+    ap.add_argument("--model", default=registry.default_for("mnist"), help="default: the Draw page's MNIST model")
     ap.add_argument("--calls", type=int, default=200)
     a = ap.parse_args(argv)
     pred = registry.Predictor(a.model)

@@ -104,6 +104,19 @@ def list_bundles() -> list[Bundle]:
     return out
 
 
+def rank(b: Bundle) -> tuple:
+    """How the picker orders a dataset's bundles, best first when sorted in reverse: drawn-input accuracy
+    (what a user drawing on the canvas gets), then test accuracy."""
+    c = b.card or {}
+    return (c.get("drawn_accuracy") or 0, c.get("test_accuracy") or 0)
+
+
+def default_for(dataset: str) -> Optional[str]:
+    """The bundle the Draw page starts with for `dataset` (None when there is none usable)."""
+    usable = [b for b in list_bundles() if b.ok and b.card.get("dataset") == dataset]
+    return max(usable, key=rank).name if usable else None
+
+
 def load_model(name: str):
     """The bundle's keras.Model, loaded in Keras's safe mode (no arbitrary code from the file)."""
     import keras

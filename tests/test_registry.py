@@ -104,3 +104,14 @@ def test_one_drawing_takes_the_xla_path_and_agrees_with_a_batch(tiny_dir):
     singles = np.concatenate([p(x[i:i + 1]) for i in range(4)])
     assert np.allclose(batch, singles, atol=1e-5)
     assert not np.allclose(singles[0], singles[1])  # four different answers, not one repeated
+
+
+def test_the_default_bundle_is_the_best_on_drawings_then_on_the_test_set(tiny_dir):
+    base, name = tiny_dir
+    shutil.copytree(base / name, base / "other")
+    registry.update_card("other", name="other", drawn_accuracy=0.99, test_accuracy=0.5)
+    registry.update_card(name, drawn_accuracy=0.98, test_accuracy=0.99)
+    assert registry.default_for("mnist") == "other"
+    registry.update_card(name, drawn_accuracy=0.99, test_accuracy=0.99)
+    assert registry.default_for("mnist") == name  # a tie on drawings: the better test accuracy
+    assert registry.default_for("emnist-letters") is None

@@ -78,11 +78,6 @@ def predictor(name: str) -> registry.Predictor:
     return _predictor(name, b.mtime)
 
 
-def _rank(b: registry.Bundle) -> tuple:
-    c = b.card or {}
-    return (c.get("drawn_accuracy") or 0, c.get("test_accuracy") or 0)
-
-
 def model_label(b: registry.Bundle) -> str:
     if not b.ok:
         return f"⚠ {b.name} (unavailable)"
@@ -104,7 +99,7 @@ def sidebar() -> None:
         cur_b = next((b for b in usable if b.name == current), None)
         ds_default = cur_b.card["dataset"] if cur_b else sets[0]
         dataset = st.sidebar.selectbox("Dataset", sets, index=sets.index(ds_default), key="picker_dataset")
-        choices = sorted([b for b in usable if b.card["dataset"] == dataset], key=_rank, reverse=True)
+        choices = sorted([b for b in usable if b.card["dataset"] == dataset], key=registry.rank, reverse=True)
         names = [b.name for b in choices]
         if current not in names:
             st.session_state[MODEL_KEY] = names[0]
