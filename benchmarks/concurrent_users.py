@@ -29,6 +29,7 @@ import base64
 import io
 import json
 import os
+import random
 import re
 import statistics
 import subprocess
@@ -278,7 +279,8 @@ async def ws_session(url: str, sid: int, pool, deadline: list, phase: Phase, rea
                      draw_s: float) -> None:
     """One student without a browser: the websocket messages the Draw page's browser sends. A drawing is the
     canvas component's new state (its PNG, as streamlit-drawable-canvas sends it at mouse-up) for the drawing
-    fragment; Clear is the button's trigger. `draw_s` seconds pass before each drawing (the time to draw it)."""
+    fragment; Clear is the button's trigger. Before each drawing, 0.5 to 1.5 times `draw_s` seconds pass (the time
+    to draw it; sessions start together, as when a teacher says "go", and drift apart as students do)."""
     sess = StreamlitSession(url)
     ids = {}
 
@@ -293,8 +295,10 @@ async def ws_session(url: str, sid: int, pool, deadline: list, phase: Phase, rea
         await sess.connect(WAIT_PAGE_S)
         take_ids(await sess.rerun(WAIT_PAGE_S))
 
+    rng = random.Random(sid)
+
     async def draw_one(i, s):
-        await asyncio.sleep(draw_s)
+        await asyncio.sleep(draw_s * rng.uniform(0.5, 1.5))  # students draw at different speeds
         state = {"drawing": {"raw": {"objects": [{"type": "path"}]}, "data": s["png"]}}
         try:
             run = await sess.rerun(WAIT_PREDICTION_S, [(ids["canvas"], *sess.component_state(state))],
@@ -442,7 +446,8 @@ def main(argv=None) -> int:
     ap.add_argument("--clients", choices=["websocket", "browser"], default="websocket",
                     help="websocket: Streamlit's own protocol, no browser (the server is what is measured); "
                          "browser: headless Chromium drawing with the mouse (the browsers share the cores)")
-    ap.add_argument("--draw-seconds", type=float, default=1.0, help="websocket clients: time to draw a digit")
+    ap.add_argument("--draw-seconds", type=float, default=1.0,
+                    help="websocket clients: the mean time to draw a digit (each drawing takes 0.5 to 1.5 times it)")
     ap.add_argument("--model", default=registry.default_for("mnist"),
                     help="the model the Draw page picks by default (used to choose digits it reads right)")
     a = ap.parse_args(argv)
