@@ -17,6 +17,11 @@ st.caption(f"Model: **{pred.card['title']}** · classes {', '.join(pred.classes[
            f"{'…' if len(pred.classes) > 12 else ''}")
 
 
+def what_to_draw(classes: list[str]) -> str:
+    digits, letters = any(c.isdigit() for c in classes), any(c.isalpha() for c in classes)
+    return "a digit or a letter" if digits and letters else "a letter" if letters else "a digit"
+
+
 def _clear():
     st.session_state.canvas_round += 1
 
@@ -38,7 +43,7 @@ def drawing_area():
         image = canvas.image_data
         prepared = prepare(image, pred.style) if image is not None else None
         if prepared is None or prepared.x is None:
-            st.info("✏️ Draw a digit on the black canvas with your mouse, finger or pen. "
+            st.info(f"✏️ Draw {what_to_draw(pred.classes)} on the black canvas with your mouse, finger or pen. "
                     "The prediction appears as soon as you lift it.")
         else:
             show_prediction(pred, prepared, "canvas")

@@ -27,6 +27,7 @@ def test_picking_another_model_uses_it(monkeypatch):
     assert not at.exception
     assert at.sidebar.selectbox(key="picker_dataset").value == "emnist-letters"
     assert "Letters" in at.caption[0].value and "A, B, C" in at.caption[0].value
+    assert any("Draw a letter on the black canvas" in i.value for i in at.info)  # the invitation says what
 
 
 def test_app_starts_with_a_broken_bundle_and_says_why(tiny_bundle, tmp_path, monkeypatch):
