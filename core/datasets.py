@@ -352,6 +352,15 @@ def _emnist_usable(split: str) -> bool:
     return _emnist_present(split, "test") or bool(derive and _emnist_present(derive, "test"))
 
 
+def on_disk(name: str) -> bool:
+    """Whether a dataset can be read from disk now, without a download (decides 'evaluate afresh')."""
+    if name not in DATASETS:
+        return False
+    if name == "sklearn-digits" or not file_status(name)["missing"]:
+        return True
+    return name.startswith("emnist-") and _emnist_usable(name.removeprefix("emnist-"))
+
+
 def _load_emnist(spec: Spec, progress: Progress, allow_download: bool = True) -> Dataset:
     split = spec.name.removeprefix("emnist-")
     if allow_download and not _emnist_usable(split):

@@ -105,13 +105,10 @@ def compiled_outputs(model) -> Callable[[np.ndarray], list[np.ndarray]]:
 def offline_dataset(name: str) -> Optional[datasets.Dataset]:
     """The dataset when its files are already on disk, else None. Never downloads (a page must not
     stall on the network); may take a few seconds to read."""
-    if name not in datasets.DATASETS:
+    if not datasets.on_disk(name):
         return None
-    status = datasets.file_status(name)
-    if status["missing"] and name in ("mnist", "kaggle-digit-recognizer"):
-        return None  # their loaders would try to download what is missing
     try:
-        return datasets.load(name)
+        return datasets.load(name, download=False)
     except (DatasetMissing, HWLabError, OSError, ValueError):
         return None
 
@@ -588,19 +585,3 @@ class EvalView:
         order = self.classes + [k for k in ("macro avg", "weighted avg") if k in self.report]
         return [{"class": k, **{m: self.report[k].get(m) for m in ("precision", "recall", "f1", "support")}}
                 for k in order if k in self.report]
-
-
-def dataset_on_disk(name: str) -> bool:
-    """Whether a dataset can be read from disk now (no download): decides the 'evaluate afresh' button."""
-    if name not in datasets.DATASETS:
-        return False
-    if name == "sklearn-digits":
-        return True
-    if not datasets.file_status(name)["missing"]:
-        return True
-    if name.startswith("emnist-"):
-        split = name.removeprefix("emnist-")
-        derive = {"letters": "byclass", "digits": "byclass", "balanced": "bymerge"}.get(split)
-        return any(datasets._emnist_member(f"emnist-{s}-test-images-idx3-ubyte.gz", read=False)
-                   for s in (split, derive) if s)
-    return False

@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import evaluation, explain, registry
+from core import datasets, evaluation, explain, registry
 from core.errors import HWLabError
 from ui.explain_view import explain_input
 from ui.state import current_model_name, current_predictor, page_frame
@@ -44,7 +44,7 @@ except HWLabError as exc:
 fresh = fresh_all.get(key_of_model)
 top = st.columns([3, 2])
 with top[1]:
-    if explain.dataset_on_disk(card.get("dataset", "")):
+    if datasets.on_disk(card.get("dataset", "")):
         if st.button("Evaluate afresh on the test set", icon="🔄", key="evaluate_afresh",
                      help="Runs the model on every test image (also makes correct predictions browsable)."):
             bar = st.progress(0.0, text="Loading the dataset…")
@@ -202,7 +202,7 @@ rows = view.cell(t, p)
 st.markdown(f"**Test images of the cell true {classes[t]} → predicted {classes[p]}**")
 if t == p and not view.has_correct:
     st.info(f"Correct predictions ({count:,} here) are not stored with the model, only its mistakes. "
-            + ("Evaluate afresh (button above) to browse them." if explain.dataset_on_disk(card.get("dataset", ""))
+            + ("Evaluate afresh (button above) to browse them." if datasets.on_disk(card.get("dataset", ""))
                else "With the dataset on disk, evaluating afresh makes them browsable."))
 elif count == 0:
     st.caption("No test image in this cell.")

@@ -332,3 +332,13 @@ def test_sibling_images_never_hold_a_held_out_image(emnist, split):
 def test_only_byclass_and_bymerge_have_a_sibling():
     ds = datasets.load("sklearn-digits")
     assert datasets.emnist_sibling_images(ds) == (None, "no EMNIST sibling test file for sklearn-digits")
+
+
+def test_on_disk_says_what_can_be_read_without_a_download(tmp_path, monkeypatch):
+    monkeypatch.setenv("HWLAB_DATA_DIR", str(tmp_path))
+    assert datasets.on_disk("sklearn-digits") and not datasets.on_disk("no-such-set")
+    assert not datasets.on_disk("mnist") and not datasets.on_disk("emnist-letters")
+    if SHARED_DATA.is_dir():
+        monkeypatch.setenv("HWLAB_DATA_DIR", str(SHARED_DATA))
+        assert datasets.on_disk("mnist") and datasets.on_disk("emnist-letters")  # derived from byclass
+        assert not datasets.on_disk("kaggle-digit-recognizer")
