@@ -30,7 +30,6 @@ STYLES = ("mnist", "emnist")
 class Prepared:
     """What the model will see, with what a page needs to decide whether to show a prediction."""
     x: Optional[np.ndarray]  # (1, 28, 28, 1) float32, or None when there is no ink at all
-    ink: np.ndarray  # the normalised full-size ink map, white on black
     extent: float  # longer side of the ink's box / longer side of the picture
     coverage: float  # fraction of the picture's pixels that are ink
     inverted: bool  # dark ink on light paper was detected and inverted
@@ -87,15 +86,47 @@ def _to_rgba(im: Image.Image) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- ink
-def ink_map(img: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Any picture (H,W), (H,W,3) or (H,W,4), uint8 or float -> (ink in [0,1] white on black, inverted?)."""
+@dataclass
+class _Ink:
+    """A picture's ink before normalisation: `raw` (uint8 0..255 or float 0..1, white on black) and the
+    levels that map it to [0, 1]. Only what is needed gets normalised: the ink's box, found from row and
+    column maxima, and then its crop; a 280x280 canvas is never converted to floats whole."""
+    raw: np.ndarray
+    scale: float  # 255 for uint8, 1 for floats
+    lo: float  # the paper's level, in [0, 1]
+    hi: float  # the darkest ink's level, in [0, 1]
+    inverted: bool  # dark ink on light paper was inverted
+
+    @property
+    def blank(self) -> bool:
+        return self.hi - self.lo < 0.15  # no contrast at all: nothing drawn
+
+    def normalised(self, values: np.ndarray) -> np.ndarray:
+        """Raw values -> ink in [0, 1], the paper at 0 and faint specks (below INK_THRESHOLD) removed."""
+        ink = values.astype(np.float32) * np.float32(1 / self.scale)
+        ink -= np.float32(self.lo)
+        ink *= np.float32(1.0 / (self.hi - self.lo))
+        np.clip(ink, 0.0, 1.0, out=ink)
+        ink[ink < INK_THRESHOLD] = 0.0
+        return ink
+
+    def box(self, threshold: float):
+        """(r0, r1, c0, c1) of the ink above `threshold`, or None. Normalising is monotonic, so a row's
+        normalised maximum is the normalised maximum of its raw values."""
+        rows = np.flatnonzero(self.normalised(self.raw.max(axis=1)) > threshold)
+        cols = np.flatnonzero(self.normalised(self.raw.max(axis=0)) > threshold)
+        if rows.size == 0:
+            return None
+        return rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+
+
+def _ink(img: np.ndarray) -> _Ink:
+    """Any picture (H,W), (H,W,3) or (H,W,4), uint8 or float -> its ink, white on black."""
     a = np.asarray(img)
     if a.dtype == np.uint8 and a.ndim == 3 and a.shape[2] in (3, 4) and (a.shape[2] == 3 or a[..., 3].min() >= 250):
-        # An opaque colour picture (every canvas): grey in uint8 first, which moves a fifth of the memory
-        # of a float RGBA copy and leaves the model's weights in the cache (benchmarks/latency.py).
+        # An opaque colour picture (every canvas): grey in uint8, a fifth of the memory of a float copy.
         code = cv2.COLOR_RGB2GRAY if a.shape[2] == 3 else cv2.COLOR_RGBA2GRAY
-        grey = cv2.cvtColor(np.ascontiguousarray(a), code).astype(np.float32) * np.float32(1 / 255)
-        return _normalise(grey)
+        return _levels(cv2.cvtColor(np.ascontiguousarray(a), code), 255.0)
     a = a.astype(np.float32) / 255.0 if a.dtype == np.uint8 else a.astype(np.float32)
     if a.ndim == 3:
         rgb = a[..., :3] if a.shape[2] >= 3 else np.repeat(a[..., :1], 3, axis=2)
@@ -107,32 +138,21 @@ def ink_map(img: np.ndarray) -> tuple[np.ndarray, bool]:
             grey = grey * alpha + backdrop * (1 - alpha)
     else:
         grey = a
-    return _normalise(grey)
+    return _levels(grey, 1.0)
 
 
-def _normalise(grey: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Grey picture in [0, 1] -> (ink in [0, 1] white on black, inverted?), the paper's level at 0.
-    `grey` must be a fresh float32 array: it is rescaled in place (a drawing costs a few copies less)."""
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+def _levels(grey: np.ndarray, scale: float) -> _Ink:
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]]).astype(np.float32) / np.float32(scale)
     inverted = bool(np.median(border) > 0.5)  # light paper: dark ink
-    ink = 1.0 - grey if inverted else grey
+    raw = (scale - grey).astype(grey.dtype) if inverted else grey
     lo = float(np.median(1.0 - border if inverted else border))  # background level: the paper at the edges
-    hi = float(ink.max())
-    if hi - lo < 0.15:  # no contrast at all: nothing drawn
-        return np.zeros_like(ink), inverted
-    ink -= np.float32(lo)
-    ink *= np.float32(1.0 / (hi - lo))
-    np.clip(ink, 0.0, 1.0, out=ink)
-    ink[ink < INK_THRESHOLD] = 0.0
-    return ink, inverted
+    return _Ink(raw, scale, lo, float(raw.max()) / scale, inverted)
 
 
-def _box(ink: np.ndarray, threshold: float):
-    rows = np.flatnonzero(ink.max(axis=1) > threshold)
-    cols = np.flatnonzero(ink.max(axis=0) > threshold)
-    if rows.size == 0:
-        return None
-    return rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+def ink_map(img: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The whole picture's ink in [0, 1], white on black, and whether it was inverted."""
+    ink = _ink(img)
+    return (np.zeros(ink.raw.shape, np.float32) if ink.blank else ink.normalised(ink.raw)), ink.inverted
 
 
 def _resize(a: np.ndarray, w: int, h: int) -> np.ndarray:
@@ -180,16 +200,16 @@ def prepare(img: np.ndarray, style: str = "mnist", threshold: float = INK_THRESH
     """Canvas RGBA, upload or any grey picture -> what the model sees (None when nothing is drawn)."""
     if style not in STYLES:
         raise ValueError(f"unknown preprocessing style {style!r}")
-    ink, inverted = ink_map(img)
-    box = _box(ink, threshold)
+    ink = _ink(img)
+    box = None if ink.blank else ink.box(threshold)
     if box is None:
-        return Prepared(None, ink, 0.0, 0.0, inverted)
+        return Prepared(None, 0.0, 0.0, ink.inverted)
     r0, r1, c0, c1 = box
-    crop = ink[r0:r1, c0:c1]
+    crop = ink.normalised(ink.raw[r0:r1, c0:c1])
     frame = _mnist_frame(crop) if style == "mnist" else _emnist_frame(crop)
-    extent = max(r1 - r0, c1 - c0) / max(ink.shape)
-    coverage = np.count_nonzero(ink > 0.5) / ink.size
-    return Prepared(frame[None, :, :, None].astype(np.float32), ink, float(extent), coverage, inverted)
+    extent = max(r1 - r0, c1 - c0) / max(ink.raw.shape)
+    coverage = np.count_nonzero(crop > 0.5) / ink.raw.size  # outside the box, ink <= threshold (< 0.5)
+    return Prepared(frame[None, :, :, None].astype(np.float32), float(extent), coverage, ink.inverted)
 
 
 def naive_input(img: np.ndarray) -> Optional[np.ndarray]:

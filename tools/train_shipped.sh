@@ -21,6 +21,9 @@ mnist)
 emnist)
   $T --dataset emnist-letters --arch hwnet --epochs 15 --batch-size 128 --pen-strokes --pen-repeat 2 --name emnist-letters-hwnet ;;
 esac
+# Trained on the 2-core CPU (55 minutes), the Draw page's default:
+#   python3 -m core train --dataset mnist --arch hwnet_lite --epochs 10 --batch-size 128 --validation-fraction 0 \
+#     --pen-strokes --pen-sources unipen,pendigits --pen-repeat 2 --name mnist-hwnet-lite-pen
 # Fine-tuned and transferred bundles (trained on the CPU, see each card's command):
 #   mnist-hwnet-pen        --init-from mnist-hwnet --pen-sources unipen,pendigits
 #   emnist-{digits,bymerge,byclass}-hwnet   --init-from emnist-letters-hwnet
