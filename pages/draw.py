@@ -4,7 +4,7 @@ import streamlit as st
 from core.errors import BadImage
 from core.preprocess import MAX_UPLOAD_BYTES, prepare, read_image
 from ui.state import current_predictor, page_frame
-from ui.views import show_prediction
+from ui.views import show_prediction, show_waiting
 from ui.explain_view import explain_input
 
 page_frame()
@@ -42,13 +42,14 @@ def drawing_area():
     with right:
         image = canvas.image_data
         prepared = prepare(image, pred.style) if image is not None else None
-        if prepared is None or prepared.x is None:
-            st.info(f"✏️ Draw {what_to_draw(pred.classes)} on the black canvas with your mouse, finger or pen. "
-                    "The prediction appears as soon as you lift it.")
+        drawn = prepared is not None and prepared.x is not None
+        if not drawn:
+            show_waiting(pred.classes, f"✏️ Draw {what_to_draw(pred.classes)} on the black canvas with your mouse, "
+                                       "finger or pen. The prediction appears as soon as you lift it.", "canvas")
         else:
             show_prediction(pred, prepared, "canvas")
-            if st.toggle("Explain this drawing (SHAP and activations)", key="explain_drawing"):
-                explain_input(pred, prepared.x, key="draw")
+        if st.toggle("Explain this drawing (SHAP and activations)", key="explain_drawing", disabled=not drawn) and drawn:
+            explain_input(pred, prepared.x, key="draw")
 
 
 drawing_area()

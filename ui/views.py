@@ -19,13 +19,31 @@ def pixels(x28: np.ndarray, scale: int = 8, grid: bool = True) -> Image.Image:
 
 def probability_bars(classes: list[str], probs: np.ndarray, height: int = 260) -> go.Figure:
     probs = np.asarray(probs, float)
-    top = int(probs.argmax())
+    top = int(probs.argmax()) if probs.max() > 0 else -1  # all zero (nothing drawn yet): no winner
     colors = ["#d6336c" if i == top else "#adb5bd" for i in range(len(classes))]
     fig = go.Figure(go.Bar(x=[str(c) for c in classes], y=probs, marker_color=colors,
                            hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), yaxis=dict(range=[0, 1], tickformat=".0%"),
                       xaxis=dict(type="category"), showlegend=False)
     return fig
+
+
+def show_bars(classes: list[str], probs: np.ndarray, key: str) -> None:
+    st.plotly_chart(probability_bars(classes, probs), key=f"bars-{key}", config={"displayModeBar": False})
+
+
+def show_waiting(classes: list[str], invitation: str, key: str) -> None:
+    """Before anything is drawn: the places a prediction will take (a blank 28x28 grid, the classes the model
+    knows, bars at zero), so the page does not jump at the first answer. It also has the browser load its
+    code for these elements with the page: in a fresh page that code otherwise held up the first answer by
+    about half a second (benchmarks/browser_latency.py)."""
+    c1, c2 = st.columns([1, 1])
+    with c1:
+        st.image(pixels(np.zeros((28, 28), np.float32)), caption="What the model sees (28×28)", width=224)
+    with c2:
+        st.info(invitation)
+        st.metric("Classes", len(classes), help="The model answers with one of these: " + ", ".join(classes))
+    show_bars(classes, np.zeros(len(classes)), key)
 
 
 def show_prediction(pred, prepared, key: str) -> None:
@@ -47,4 +65,4 @@ def show_prediction(pred, prepared, key: str) -> None:
             st.warning("The model is unsure about this one.")
         if prepared.inverted:
             st.caption("Dark ink on light paper was inverted to white on black.")
-    st.plotly_chart(probability_bars(pred.classes, probs), key=f"bars-{key}", config={"displayModeBar": False})
+    show_bars(pred.classes, probs, key)
