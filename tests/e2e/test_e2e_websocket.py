@@ -3,6 +3,7 @@ sent as the canvas component's state comes back as the right prediction, many se
 answers, and Clear gives a fresh canvas. Keeps the benchmark's client honest with the app."""
 import asyncio
 import base64
+import concurrent.futures
 import io
 import json
 
@@ -11,6 +12,12 @@ from PIL import Image
 from benchmarks._streamlit_ws import StreamlitSession
 from tests.e2e.conftest import ROOT
 from helpers import pen_digits
+
+
+def run(coro):
+    """asyncio.run in a thread of its own: Playwright's sync API keeps an event loop in this one."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def data_url(rgba) -> str:
@@ -28,8 +35,8 @@ async def draw(url: str, label: str, rgba) -> tuple[str, bool]:
         _, canvas, frag = page.first("bidi_component")
         _, clear, _ = page.first("button", label="Clear")
         state = json.dumps({"drawing": {"raw": {"objects": []}, "data": data_url(rgba)}})
-        run = await s.rerun(60, [(canvas.id, "json_value", state)], frag)
-        shown = run.first("metric", label="Prediction")
+        drawn = await s.rerun(60, [(canvas.id, "json_value", state)], frag)
+        shown = drawn.first("metric", label="Prediction")
         after_clear = await s.rerun(60, [(clear.id, "trigger_value", True)], frag)
         fresh = after_clear.first("bidi_component")[1].id != canvas.id
         cleared = fresh and after_clear.first("metric", label="Prediction") is None
@@ -44,7 +51,7 @@ def test_sessions_at_once_each_get_their_own_prediction(app_url):
     async def all_at_once():
         return await asyncio.gather(*(draw(app_url, label, rgba) for label, rgba in digits))
 
-    results = asyncio.run(all_at_once())
+    results = run(all_at_once())
     assert [r[0] for r in results] == [label for label, _ in digits]
     assert all(cleared for _, cleared in results)
 
@@ -64,10 +71,10 @@ def test_a_page_opened_by_its_own_address_on_a_fresh_server_has_the_sidebar():
             finally:
                 await s.close()
 
-        run = asyncio.run(open_evaluation())
+        page = run(open_evaluation())
     finally:
         proc.terminate()
         proc.wait(10)
-    labels = [el.selectbox.label for _, kind, el, _ in run.elements if kind == "selectbox"]
+    labels = [el.selectbox.label for _, kind, el, _ in page.elements if kind == "selectbox"]
     assert "Model" in labels and "Dataset" in labels
-    assert run.first("heading") is not None and not run.problems()
+    assert page.first("heading") is not None and not page.problems()
