@@ -407,7 +407,8 @@ async def main_async(a) -> int:
                 await ws_session(*args, draw_s=a.draw_seconds)
             warm, cold, base, many, loads0, loads1, loads2 = await phases(a, session, url, proc.pid, pool, log_path)
         else:
-            
+            from playwright.async_api import async_playwright
+
             async with async_playwright() as pw:
                 browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
                 try:
