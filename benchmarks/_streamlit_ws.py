@@ -7,12 +7,15 @@ server, not the clients, is what a benchmark measures on a 2-core machine."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import io
 import json
 import time
 from dataclasses import dataclass, field
 from typing import Optional
 
 import websockets
+from PIL import Image
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -88,7 +91,14 @@ class StreamlitSession:
                 run.finished_s = time.perf_counter() - t0
                 return run
 
-    @staticmethod
-    def component_state(state: dict) -> tuple[str, str]:
-        """A v2 component's state as the widget value the browser sends (json_value)."""
-        return "json_value", json.dumps(state)
+
+def png_data_url(rgba) -> str:
+    """An RGBA canvas as the PNG data URL streamlit-drawable-canvas hands over."""
+    buf = io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(buf, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def canvas_drawing(data_url: str) -> tuple[str, str]:
+    """The canvas component's state after a stroke (its PNG), as the widget value the browser sends."""
+    return "json_value", json.dumps({"drawing": {"raw": {"objects": [{"type": "path"}]}, "data": data_url}})

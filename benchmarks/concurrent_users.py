@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import io
 import json
 import os
 import random
@@ -43,7 +41,7 @@ from pathlib import Path
 import _setup  # noqa: F401  (paths and data folder)
 from PIL import Image
 
-from benchmarks._streamlit_ws import StreamlitSession
+from benchmarks._streamlit_ws import StreamlitSession, canvas_drawing, png_data_url
 from benchmarks.browser_latency import canvas_points, one_stroke_digits
 from core import registry
 from core.strokes import render
@@ -269,12 +267,6 @@ async def one_session(browser, url: str, sid: int, pool, deadline: list, phase: 
     await drawing_loop(sid, pool, deadline, phase, ready, started, fresh_page, draw_one, context.close)
 
 
-def png_data_url(rgba) -> str:
-    buf = io.BytesIO()
-    Image.fromarray(rgba, "RGBA").save(buf, "PNG")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
-
-
 async def ws_session(url: str, sid: int, pool, deadline: list, phase: Phase, ready: asyncio.Event, started: list,
                      draw_s: float) -> None:
     """One student without a browser: the websocket messages the Draw page's browser sends. A drawing is the
@@ -299,10 +291,8 @@ async def ws_session(url: str, sid: int, pool, deadline: list, phase: Phase, rea
 
     async def draw_one(i, s):
         await asyncio.sleep(draw_s * rng.uniform(0.5, 1.5))  # students draw at different speeds
-        state = {"drawing": {"raw": {"objects": [{"type": "path"}]}, "data": s["png"]}}
         try:
-            run = await sess.rerun(WAIT_PREDICTION_S, [(ids["canvas"], *sess.component_state(state))],
-                                   ids["fragment"])
+            run = await sess.rerun(WAIT_PREDICTION_S, [(ids["canvas"], *canvas_drawing(s["png"]))], ids["fragment"])
         except (TimeoutError, asyncio.TimeoutError):
             phase.error("timeout or missing prediction")
             raise

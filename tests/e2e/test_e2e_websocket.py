@@ -2,14 +2,9 @@
 sent as the canvas component's state comes back as the right prediction, many sessions at once get their own
 answers, and Clear gives a fresh canvas. Keeps the benchmark's client honest with the app."""
 import asyncio
-import base64
 import concurrent.futures
-import io
-import json
 
-from PIL import Image
-
-from benchmarks._streamlit_ws import StreamlitSession
+from benchmarks._streamlit_ws import StreamlitSession, canvas_drawing, png_data_url
 from tests.e2e.conftest import ROOT
 from helpers import pen_digits
 
@@ -20,12 +15,6 @@ def run(coro):
         return pool.submit(asyncio.run, coro).result()
 
 
-def data_url(rgba) -> str:
-    buf = io.BytesIO()
-    Image.fromarray(rgba, "RGBA").save(buf, "PNG")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
-
-
 async def draw(url: str, label: str, rgba) -> tuple[str, bool]:
     s = StreamlitSession(url)
     await s.connect(60)
@@ -34,8 +23,7 @@ async def draw(url: str, label: str, rgba) -> tuple[str, bool]:
         assert not page.problems()
         _, canvas, frag = page.first("bidi_component")
         _, clear, _ = page.first("button", label="Clear")
-        state = json.dumps({"drawing": {"raw": {"objects": []}, "data": data_url(rgba)}})
-        drawn = await s.rerun(60, [(canvas.id, "json_value", state)], frag)
+        drawn = await s.rerun(60, [(canvas.id, *canvas_drawing(png_data_url(rgba)))], frag)
         shown = drawn.first("metric", label="Prediction")
         after_clear = await s.rerun(60, [(clear.id, "trigger_value", True)], frag)
         fresh = after_clear.first("bidi_component")[1].id != canvas.id
