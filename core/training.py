@@ -257,6 +257,39 @@ def _progress_callback(events: Events, cancel, steps: int, epochs: int, history:
 
 
 # ---------------------------------------------------------------- data
+def images_trained_on(bundle: str, _depth: int = 0) -> Optional[set]:
+    """The dataset images (as bytes) a bundle trained on, through its --init-from chain; None when
+    one of those datasets is not on disk, so it cannot be told."""
+    training = registry.inspect(bundle).card.get("training", {})
+    name = training.get("dataset")
+    if not name or not datasets.on_disk(name) or _depth > 8:
+        return None
+    src = datasets.load(name, download=False)
+    seen = {x.tobytes() for x in src.train.x}  # its validation images too: they may have steered it
+    if training.get("emnist_sibling"):
+        extra, _ = datasets.emnist_sibling_images(src)
+        seen |= {x.tobytes() for x in extra.x} if extra is not None else set()
+    if training.get("init_from"):
+        parent = images_trained_on(training["init_from"], _depth + 1)
+        if parent is None:
+            return None
+        seen |= parent
+    return seen
+
+
+def check_init_from(s: Settings, ds: datasets.Dataset) -> None:
+    """Refuses to fine-tune from a bundle that trained on images of ds's held-out test set. The EMNIST
+    re-splits cut different files (or the same file differently), so e.g. the letters model trained on
+    about 9,300 of the byclass test images: starting from it would make byclass's test figure dishonest."""
+    seen = images_trained_on(s.init_from) if s.init_from else None
+    if not seen:
+        return
+    leaked = sum(x.tobytes() in seen for x in ds.test.x)
+    _check(leaked == 0, f"{s.init_from} trained on {leaked:,} of the {len(ds.test.x):,} images held out to test "
+                        f"{ds.name}; fine-tuning from it would overstate the test accuracy. Start from another "
+                        f"bundle, or from scratch.")
+
+
 def _training_arrays(s: Settings, ds: datasets.Dataset, events: Events):
     x, y = ds.train.x, ds.train.y
     if s.limit:
@@ -334,6 +367,7 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
 
     emit({"event": "status", "message": f"loading {s.dataset}"})
     ds = datasets.load(s.dataset)
+    check_init_from(s, ds)  # before any work: a leak would make the test figure dishonest
     stop_if_cancelled()
     import keras
 

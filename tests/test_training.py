@@ -1,6 +1,7 @@
 """The zoo and the training library: every architecture trains, saves and reloads (safe mode) with the same
 outputs; settings are checked before any work with a sentence; augmentation and the one-cycle schedule."""
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -8,7 +9,7 @@ import pytest
 from core import datasets, jobs, registry, training, zoo
 from core.cli import main
 from core.errors import BadSettings, HWLabError
-from conftest import needs_shared
+from conftest import ROOT, needs_shared
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +145,17 @@ def test_one_cycle_warms_up_then_anneals():
 def test_device_info_names_the_device():
     d = training.device_info()
     assert d["kind"] in ("cpu", "gpu") and d["name"] and d["backend"]
+
+
+@needs_shared
+def test_fine_tuning_from_a_model_that_saw_the_test_images_is_refused(models_dir):
+    # The shipped letters model trained on a re-split of the byclass test file that differs from
+    # byclass's own: thousands of byclass's held-out images. Digits share no image with letters.
+    shutil.copytree(ROOT / "models" / "emnist-letters-hwnet", models_dir / "emnist-letters-hwnet")
+    before = sorted(p.name for p in models_dir.iterdir())
+    with pytest.raises(BadSettings, match=r"trained on [\d,]+ of the [\d,]+ images held out to test emnist-byclass"):
+        training.train(training.Settings(dataset="emnist-byclass", arch="hwnet", epochs=1, limit=64,
+                                         init_from="emnist-letters-hwnet", drawn_eval=False))
+    assert sorted(p.name for p in models_dir.iterdir()) == before
+    digits = training.Settings(dataset="emnist-digits", arch="hwnet", init_from="emnist-letters-hwnet").resolved()
+    training.check_init_from(digits, datasets.load("emnist-digits", download=False))  # no overlap: allowed
