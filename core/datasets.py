@@ -326,6 +326,11 @@ def _relabel(label: str, source: list[str], target: list[str]) -> Optional[int]:
     return target.index(label.upper()) if label.upper() in target else None
 
 
+def image_keys(x: np.ndarray) -> set[bytes]:
+    """Each image's bytes, to tell which images two sets share (exact copies)."""
+    return {im.tobytes() for im in x}
+
+
 def emnist_sibling_images(ds: Dataset) -> tuple[Optional[Split], str]:
     """Extra training images for EMNIST byclass / bymerge: the other layout's test file holds mostly
     different images (about 16k of 116k are shared). They are relabelled into ds's classes (byclass ->
@@ -339,7 +344,7 @@ def emnist_sibling_images(ds: Dataset) -> tuple[Optional[Split], str]:
         return None, f"no EMNIST sibling test file for {ds.name}"
     classes = _emnist_mapping(other)
     lut = np.array([-1 if (t := _relabel(c, classes, ds.classes)) is None else t for c in classes])
-    seen = {x.tobytes() for x in ds.test.x} | {x.tobytes() for x in ds.train.x}
+    seen = image_keys(ds.test.x) | image_keys(ds.train.x)
     y = lut[sib.y]
     keep = np.array([t >= 0 and x.tobytes() not in seen for x, t in zip(sib.x, y)], dtype=bool)
     note = (f"plus {int(keep.sum()):,} images of the EMNIST {other} test file relabelled into the {split} "

@@ -257,20 +257,21 @@ def _progress_callback(events: Events, cancel, steps: int, epochs: int, history:
 
 
 # ---------------------------------------------------------------- data
-def images_trained_on(bundle: str, _depth: int = 0) -> Optional[set]:
-    """The dataset images (as bytes) a bundle trained on, through its --init-from chain; None when
-    one of those datasets is not on disk, so it cannot be told."""
+def images_trained_on(bundle: str, known: Optional[datasets.Dataset] = None, _depth: int = 0) -> Optional[set]:
+    """The dataset images (datasets.image_keys) a bundle trained on, through its --init-from chain; None
+    when one of those datasets is not on disk, so it cannot be told. `known`: a dataset already loaded."""
     training = registry.inspect(bundle).card.get("training", {})
     name = training.get("dataset")
-    if not name or not datasets.on_disk(name) or _depth > 8:
+    if not name or _depth > 8 or not (known and known.name == name or datasets.on_disk(name)):
         return None
-    src = datasets.load(name, download=False)
-    seen = {x.tobytes() for x in src.train.x}  # its validation images too: they may have steered it
+    src = known if known and known.name == name else datasets.load(name, download=False)
+    seen = datasets.image_keys(src.train.x)  # its validation images too: they may have steered it
     if training.get("emnist_sibling"):
         extra, _ = datasets.emnist_sibling_images(src)
-        seen |= {x.tobytes() for x in extra.x} if extra is not None else set()
+        if extra is not None:
+            seen |= datasets.image_keys(extra.x)
     if training.get("init_from"):
-        parent = images_trained_on(training["init_from"], _depth + 1)
+        parent = images_trained_on(training["init_from"], known, _depth + 1)
         if parent is None:
             return None
         seen |= parent
@@ -281,7 +282,7 @@ def check_init_from(s: Settings, ds: datasets.Dataset) -> None:
     """Refuses to fine-tune from a bundle that trained on images of ds's held-out test set. The EMNIST
     re-splits cut different files (or the same file differently), so e.g. the letters model trained on
     about 9,300 of the byclass test images: starting from it would make byclass's test figure dishonest."""
-    seen = images_trained_on(s.init_from) if s.init_from else None
+    seen = images_trained_on(s.init_from, ds) if s.init_from else None
     if not seen:
         return
     leaked = sum(x.tobytes() in seen for x in ds.test.x)
