@@ -215,6 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pen-sources", dest="pen_sources", help="comma-separated: unipen, pendigits")
     p.add_argument("--emnist-sibling", dest="emnist_sibling", action="store_true", default=None,
                    help="EMNIST byclass/bymerge: add the other layout's test images, relabelled (held-out ones left out)")
+    p.add_argument("--prior-correction", dest="prior_correction", action="store_true", default=None,
+                   help="shift the output back to the dataset's own class balance when added images changed it")
     p.add_argument("--init-from", dest="init_from", help="start from this bundle's weights (fine-tuning)")
     p.add_argument("--limit", type=int, help="train on the first N examples only")
     p.add_argument("--name")

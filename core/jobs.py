@@ -264,10 +264,10 @@ def command_line(settings: dict) -> str:
     for k, v in settings.items():
         if k in ("dataset", "arch") or v is None or (k in default and v == default[k]):
             continue
-        if k == "pen_strokes":
-            parts.append("--pen-strokes")
-        elif k == "drawn_eval":
+        if k == "drawn_eval":
             parts.append("--no-drawn-eval")
+        elif isinstance(v, bool):  # the switches that are off by default: a bare flag
+            parts.append("--" + k.replace("_", "-"))
         elif k == "augment":
             parts.append("--augment " + shlex.quote(json.dumps(v, separators=(",", ":"))))
         elif k in default:

@@ -130,6 +130,11 @@ with st.form("train_form", border=True):
                                help="auto: bfloat16 on a GPU, float32 on a CPU.")
         drawn_eval = c[2].checkbox("Measure drawn-input accuracy after training", DEFAULTS.drawn_eval,
                                    key=K + "drawn_eval")
+        prior = st.checkbox("Shift the output back to the dataset's own class balance", DEFAULTS.prior_correction,
+                            key=K + "prior_correction",
+                            help="For added images (EMNIST sibling, pen strokes) that change how often each class "
+                                 "is seen in training: the saved model then predicts as if trained on the "
+                                 "dataset's own balance, the one its test set has.")
     submitted = st.form_submit_button("Train", type="primary", icon="🏋️")
 
 if submitted:
@@ -141,7 +146,7 @@ if submitted:
         "pen_sources": ",".join(pen_sources) or "unipen", "pen_repeat": int(pen_repeat),
         "limit": int(limit) or None, "name": name.strip() or None, "title": title.strip() or None,
         "init_from": None if init_from == "—" else init_from, "mixed_precision": mixed, "drawn_eval": bool(drawn_eval),
-        "emnist_sibling": bool(sibling),
+        "emnist_sibling": bool(sibling), "prior_correction": bool(prior),
     }
     try:
         job = jobs.start(settings)

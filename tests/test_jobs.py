@@ -152,8 +152,11 @@ def test_job_ids_from_outside_never_become_paths(dirs):
 def test_the_command_line_equivalent_names_every_changed_setting():
     cmd = jobs.command_line({"dataset": "mnist", "arch": "hwnet", "epochs": 3, "batch_size": 256,
                              "augment": {"rotation": 10.0}, "drawn_eval": False, "pen_strokes": True,
-                             "learning_rate": 0.003, "title": "My net"})
+                             "learning_rate": 0.003, "title": "My net", "emnist_sibling": True,
+                             "prior_correction": True})
     assert cmd.startswith("python -m core train --dataset mnist --arch hwnet")
     for part in ("--epochs 3", "--batch-size 256", "--augment '{\"rotation\":10.0}'", "--no-drawn-eval",
-                 "--pen-strokes", "--learning-rate 0.003", "--title 'My net'"):
+                 "--pen-strokes", "--learning-rate 0.003", "--title 'My net'", "--emnist-sibling",
+                 "--prior-correction"):
         assert part in cmd, part
+    assert "True" not in cmd  # switches are bare flags: `--emnist-sibling True` is not a valid command

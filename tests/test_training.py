@@ -82,6 +82,7 @@ def test_every_architecture_trains_saves_and_reloads_identically(arch, tiny_slic
     ({"mixed_precision": "maybe"}, "Mixed precision must be auto, on or off"),
     ({"emnist_sibling": True}, "Only EMNIST byclass and bymerge have a sibling file to add, not mnist"),
     ({"emnist_sibling": "yes"}, "emnist_sibling must be on or off"),
+    ({"prior_correction": 1}, "prior_correction must be on or off"),
 ])
 def test_settings_out_of_range_are_refused_with_a_sentence(change, message):
     with pytest.raises(BadSettings, match=message.replace("(", r"\(")):
@@ -159,3 +160,26 @@ def test_fine_tuning_from_a_model_that_saw_the_test_images_is_refused(models_dir
     assert sorted(p.name for p in models_dir.iterdir()) == before
     digits = training.Settings(dataset="emnist-digits", arch="hwnet", init_from="emnist-letters-hwnet").resolved()
     training.check_init_from(digits, datasets.load("emnist-digits", download=False))  # no overlap: allowed
+
+
+def test_prior_shift_moves_a_model_to_the_datasets_own_class_balance():
+    trained = np.array([0] * 900 + [1] * 100)  # class 1 rare in training (e.g. no sibling images of it)
+    target = np.array([0] * 500 + [1] * 500)  # as common as class 0 in the dataset and its test set
+    shift = training.prior_shift(trained, target, 2)
+    assert shift[1] - shift[0] == pytest.approx(np.log(9), rel=0.01)
+    # An image the model finds 70/30 for class 0 only because class 1 was rare in training: after the
+    # shift it is read as class 1 (its evidence, 0.3/0.1 against 0.7/0.9, favours 1).
+    assert np.argmax(np.log([0.7, 0.3]) + shift) == 1
+    assert training.prior_shift(target, target, 2) == pytest.approx(0)
+
+
+@needs_shared
+def test_prior_correction_lands_in_the_saved_model(models_dir, monkeypatch):
+    # A shift that favours class 3 overwhelmingly must make every saved prediction a 3: proof that the
+    # correction is written into the bundle's logits, not only computed.
+    monkeypatch.setattr(training, "prior_shift", lambda trained, target, n: np.eye(n)[3] * 100.0)
+    name = training.train(training.Settings(dataset="sklearn-digits", arch="mlp", epochs=1, limit=200,
+                                            drawn_eval=False, prior_correction=True))
+    probs = registry.compiled_predict(registry.load_model(name))(np.random.default_rng(0).random((8, 28, 28, 1)))
+    assert (probs.argmax(1) == 3).all()
+    assert "class balance" in registry.inspect(name).card["data"]["trained_on"]
