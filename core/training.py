@@ -328,15 +328,22 @@ def _training_arrays(s: Settings, ds: datasets.Dataset, events: Events):
 def prior_shift(trained: np.ndarray, target: np.ndarray, n: int) -> np.ndarray:
     """log(p_target / p_trained) per class. Added to the logits, it makes a model trained on one class
     balance predict as if trained on another (logit adjustment). The sibling images change the balance:
-    byclass gets none of bymerge's merged letters (c/C, o/O, ...), so without it the model under-predicts
-    them (about 0.8 points of ByClass test accuracy)."""
+    those added to byclass hold none of bymerge's merged letters (c/C, o/O, ...), so without it the model
+    under-predicts them (about 0.8 points of ByClass test accuracy)."""
     def prior(labels):  # add-one smoothed, so a class absent from one side stays finite
         return (np.bincount(labels, minlength=n) + 1) / (len(labels) + n)
     return np.log(prior(target)) - np.log(prior(trained))
 
 
-def _prior_note(shift: np.ndarray, classes: list[str]) -> str:
+def _shift_to_dataset_balance(model, trained_labels: np.ndarray, ds: datasets.Dataset) -> str:
+    """Adds prior_shift to the model's logits bias (every zoo model ends in a Dense "logits"); returns
+    the card's note on it."""
+    shift = prior_shift(trained_labels, ds.train.y, len(ds.classes))
+    logits = model.get_layer("logits")
+    kernel, bias = logits.get_weights()
+    logits.set_weights([kernel, bias + shift])
     top = np.argsort(-np.abs(shift))[:3]
+    classes = ds.classes
     return ("output shifted back to the dataset's own class balance (logit adjustment by log(p_dataset / "
             "p_training); largest: " + ", ".join(f"{classes[i]} {shift[i]:+.2f}" for i in top) + ")")
 
@@ -442,11 +449,7 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
     final = zoo.build(s.arch, n)
     final.set_weights(core_model.get_weights())
     if s.prior_correction:
-        shift = prior_shift(y, ds.train.y, n)
-        logits = final.get_layer("logits")
-        kernel, bias = logits.get_weights()
-        logits.set_weights([kernel, bias + shift])
-        extra_note = "; ".join(filter(None, [extra_note, _prior_note(shift, ds.classes)]))
+        extra_note = "; ".join(filter(None, [extra_note, _shift_to_dataset_balance(final, y, ds)]))
     predict = registry.compiled_predict(final)
     emit({"event": "status", "message": "evaluating on the held-out test set"})
     probs = evaluation.batched(predict, ds.test.x)
