@@ -136,9 +136,9 @@ def cmd_datasets(a) -> int:
 
 def cmd_submit(a) -> int:
     """Kaggle Digit Recognizer: predict every image of test.csv, write submission.csv (ImageId,Label)."""
-    from . import kaggle
+    from . import kaggle_submission
 
-    _print(kaggle.write_submission(a.model, a.csv, a.out, progress=Bar("predicting")))
+    _print(kaggle_submission.write_submission(a.model, a.csv, a.out, progress=Bar("predicting")))
     return 0
 
 

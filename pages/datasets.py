@@ -10,7 +10,9 @@ import plotly.graph_objects as go
 import streamlit as st
 from PIL import Image, ImageDraw, ImageFont
 
-from core import config, datasets, kaggle
+from core import config, datasets
+from core import kaggle_submission as submission
+from core.datasets import kaggle
 from core.errors import HWLabError
 from ui.state import bundles, current_model_name, page_frame, predictor
 
@@ -173,7 +175,7 @@ def kaggle_submission() -> None:
     if test_path is None:
         st.info("Add test.csv above to export predictions for it as submission.csv.")
         return
-    usable = [b for b in bundles() if b.ok and set(kaggle.DIGITS) <= {str(c) for c in b.card.get("classes", [])}]
+    usable = [b for b in bundles() if b.ok and set(datasets.DIGITS) <= {str(c) for c in b.card.get("classes", [])}]
     if not usable:
         st.warning("No model that knows the digits 0-9 is in the models folder.")
         return
@@ -186,12 +188,12 @@ def kaggle_submission() -> None:
             data = _kaggle_test(str(test_path), test_path.stat().st_mtime)
             pred = predictor(model)
             bar = st.progress(0.0, text="Predicting…")
-            labels = kaggle.predict_digits(pred, pred.classes, data.x,
+            labels = submission.predict_digits(pred, pred.classes, data.x,
                                            progress=lambda d, t: bar.progress(d / t, text=f"Predicting: {d:,} of {t:,}"))
         except HWLabError as exc:
             st.error(str(exc))
         else:
-            st.session_state["kaggle-submission"] = (model, kaggle.submission_bytes(labels), len(labels))
+            st.session_state["kaggle-submission"] = (model, submission.submission_bytes(labels), len(labels))
     sub = st.session_state.get("kaggle-submission")
     if sub:
         st.download_button(f"Download submission.csv ({sub[2]:,} rows, {sub[0]})", sub[1], file_name="submission.csv",

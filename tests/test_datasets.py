@@ -8,6 +8,7 @@ import pytest
 
 from conftest import ROOT, SHARED_DATA, needs_shared
 from core import datasets, idx
+from core.datasets import emnist as emnist_source
 from core.cli import main
 from core.errors import DatasetMissing
 
@@ -170,7 +171,7 @@ def test_missing_emnist_says_where_to_get_it(tmp_path, monkeypatch):
         datasets.load("emnist-balanced", download=False)
     msg = str(err.value)
     assert "emnist-balanced-test-images-idx3-ubyte.gz" in msg and str(tmp_path / "emnist") in msg
-    assert datasets.EMNIST_URL in msg and "bymerge" in msg
+    assert emnist_source.URL in msg and "bymerge" in msg
 
 
 # ---------------------------------------------------------------- scikit-learn digits and samples
@@ -204,7 +205,7 @@ def test_file_status_on_the_shared_data(capsys):
     by = rows["emnist-byclass"]
     assert by["present"] == ["emnist/emnist-byclass-test-images-idx3-ubyte.gz",
                              "emnist/emnist-byclass-test-labels-idx1-ubyte.gz"]
-    assert len(by["missing"]) == 2 and by["source"] == datasets.EMNIST_URL and by["download"] == "automatic"
+    assert len(by["missing"]) == 2 and by["source"] == emnist_source.URL and by["download"] == "automatic"
     assert rows["kaggle-digit-recognizer"]["download"] == "manual"
     assert rows["kaggle-digit-recognizer"]["source"].startswith("https://www.kaggle.com/")
 
@@ -257,7 +258,7 @@ def test_datasets_page_shows_counts_distribution_and_samples(monkeypatch):
 
 
 def _csv(x, y=None):
-    from core import kaggle
+    from core.datasets import kaggle
 
     flat = x.reshape(len(x), -1).astype(np.int64)
     if y is not None:
@@ -303,12 +304,12 @@ def test_datasets_page_takes_kaggle_uploads_and_gives_a_submission(mnist, tiny_b
 # ---------------------------------------------------------------- sibling images (byclass <-> bymerge)
 def test_relabelling_between_the_layouts():
     byclass, bymerge = datasets.EMNIST_CLASSES["byclass"], datasets.EMNIST_CLASSES["bymerge"]
-    assert bymerge[datasets._relabel("c", byclass, bymerge)] == "C"  # merged into upper case
-    assert bymerge[datasets._relabel("a", byclass, bymerge)] == "a"  # kept apart in bymerge
-    assert byclass[datasets._relabel("7", bymerge, byclass)] == "7"
-    assert byclass[datasets._relabel("a", bymerge, byclass)] == "a"
-    assert byclass[datasets._relabel("A", bymerge, byclass)] == "A"  # bymerge keeps A and a apart: exact
-    assert datasets._relabel("C", bymerge, byclass) is None  # bymerge's C is C or c: ambiguous in byclass
+    assert bymerge[emnist_source._relabel("c", byclass, bymerge)] == "C"  # merged into upper case
+    assert bymerge[emnist_source._relabel("a", byclass, bymerge)] == "a"  # kept apart in bymerge
+    assert byclass[emnist_source._relabel("7", bymerge, byclass)] == "7"
+    assert byclass[emnist_source._relabel("a", bymerge, byclass)] == "a"
+    assert byclass[emnist_source._relabel("A", bymerge, byclass)] == "A"  # bymerge keeps A and a apart: exact
+    assert emnist_source._relabel("C", bymerge, byclass) is None  # bymerge's C is C or c: ambiguous in byclass
 
 
 @needs_shared

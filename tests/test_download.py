@@ -12,6 +12,7 @@ import pytest
 
 from conftest import SHARED_DATA, needs_shared
 from core import datasets
+from core.datasets import emnist, mnist
 from core.download import download
 from core.errors import DatasetMissing, DownloadError
 from core.idx import write_idx
@@ -149,31 +150,31 @@ def empty_data(tmp_path, monkeypatch):
 
 @needs_shared
 def test_mnist_is_fetched_with_progress_into_the_data_folder(server, empty_data, monkeypatch):
-    for f in datasets.MNIST_MD5:
+    for f in mnist.MD5:
         body = (SHARED_DATA / "mnist" / f).read_bytes()
         server.files[f"/mnist/{f}"] = body
         # The shared train images were re-compressed: same pixels, another md5 than the official file.
-        monkeypatch.setitem(datasets.MNIST_MD5, f, hashlib.md5(body).hexdigest())
-        monkeypatch.setitem(datasets.MNIST_SIZES, f, len(body))
-    monkeypatch.setattr(datasets, "MNIST_URLS", [server.url + "/nowhere/", server.url + "/mnist/"])
+        monkeypatch.setitem(mnist.MD5, f, hashlib.md5(body).hexdigest())
+        monkeypatch.setitem(mnist.SIZES, f, len(body))
+    monkeypatch.setattr(mnist, "URLS", [server.url + "/nowhere/", server.url + "/mnist/"])
     assert datasets.file_status("mnist")["state"] == "missing"
     assert datasets.download_size_mb("mnist") > 10
     seen = []
     ds = datasets.load("mnist", lambda d, t: seen.append((d, t)))
-    total = sum(datasets.MNIST_SIZES.values())
+    total = sum(mnist.SIZES.values())
     assert [d for d, _ in seen] == sorted(d for d, _ in seen) and seen[-1] == (total, total)
-    assert sorted(p.name for p in (empty_data / "mnist").iterdir()) == sorted(datasets.MNIST_MD5)
+    assert sorted(p.name for p in (empty_data / "mnist").iterdir()) == sorted(mnist.MD5)
     assert np.bincount(ds.test.y).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
     assert datasets.file_status("mnist")["state"] == "complete" and datasets.download_size_mb("mnist") == 0
 
 
 def test_offline_mnist_names_the_files_the_folder_and_the_address(empty_data, monkeypatch, closed_port_url):
-    monkeypatch.setattr(datasets, "MNIST_URLS", [closed_port_url + "/mnist/"])
+    monkeypatch.setattr(mnist, "URLS", [closed_port_url + "/mnist/"])
     for kwargs in ({"download": False}, {}):
         with pytest.raises(DatasetMissing) as err:
             datasets.load("mnist", **kwargs)
         msg = str(err.value)
-        assert all(f in msg for f in datasets.MNIST_MD5), msg
+        assert all(f in msg for f in mnist.MD5), msg
         assert str(empty_data / "mnist") in msg and closed_port_url in msg
     assert "downloading failed" in msg
     assert list(empty_data.rglob("*.part")) == [] and list(empty_data.rglob("*.gz")) == []
@@ -194,14 +195,14 @@ def _tiny_emnist_zip() -> bytes:
 def test_emnist_gzip_zip_is_fetched_and_read(server, empty_data, monkeypatch, closed_port_url):
     body = _tiny_emnist_zip()
     server.files["/EMNIST/gzip.zip"] = body
-    monkeypatch.setattr(datasets, "EMNIST_URL", closed_port_url + "/EMNIST/gzip.zip")
+    monkeypatch.setattr(emnist, "URL", closed_port_url + "/EMNIST/gzip.zip")
     with pytest.raises(DatasetMissing) as err:
         datasets.load("emnist-mnist")
     assert str(empty_data / "emnist") in str(err.value) and closed_port_url in str(err.value)
     assert leftovers(empty_data / "emnist") == []
 
-    monkeypatch.setattr(datasets, "EMNIST_URL", server.url + "/EMNIST/gzip.zip")
-    monkeypatch.setattr(datasets, "EMNIST_MD5", hashlib.md5(body).hexdigest())
+    monkeypatch.setattr(emnist, "URL", server.url + "/EMNIST/gzip.zip")
+    monkeypatch.setattr(emnist, "MD5", hashlib.md5(body).hexdigest())
     datasets.fetch("emnist-mnist", lambda d, t: None)
     assert leftovers(empty_data / "emnist") == ["gzip.zip"]
     ds = datasets.load("emnist-mnist", download=False)
@@ -224,12 +225,12 @@ def test_the_datasets_page_downloads_a_missing_dataset(server, empty_data, monke
 
     from conftest import ROOT
 
-    for f in datasets.MNIST_MD5:
+    for f in mnist.MD5:
         body = (SHARED_DATA / "mnist" / f).read_bytes()
         server.files[f"/page-mnist/{f}"] = body
-        monkeypatch.setitem(datasets.MNIST_MD5, f, hashlib.md5(body).hexdigest())
-        monkeypatch.setitem(datasets.MNIST_SIZES, f, len(body))
-    monkeypatch.setattr(datasets, "MNIST_URLS", [server.url + "/page-mnist/"])
+        monkeypatch.setitem(mnist.MD5, f, hashlib.md5(body).hexdigest())
+        monkeypatch.setitem(mnist.SIZES, f, len(body))
+    monkeypatch.setattr(mnist, "URLS", [server.url + "/page-mnist/"])
     monkeypatch.setenv("HWLAB_MODELS_DIR", str(ROOT / "models"))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
@@ -239,4 +240,4 @@ def test_the_datasets_page_downloads_a_missing_dataset(server, empty_data, monke
     next(b for b in at.button if b.label.startswith("Download")).click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert {m.label: m.value for m in at.metric}["Test"] == "10,000"
-    assert sorted(p.name for p in (empty_data / "mnist").iterdir()) == sorted(datasets.MNIST_MD5)
+    assert sorted(p.name for p in (empty_data / "mnist").iterdir()) == sorted(mnist.MD5)

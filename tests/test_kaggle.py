@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, needs_shared
-from core import datasets, kaggle
+from core import datasets, kaggle_submission
+from core.datasets import kaggle
 from core.cli import main
 from core.errors import BadCSV, BadModel
 
@@ -136,7 +137,7 @@ def test_a_100_mb_file_is_streamed_in_bounded_memory(tmp_path):
         import resource, sys
         sys.path.insert(0, {str(ROOT)!r})
         import pandas, numpy
-        from core import kaggle
+        from core.datasets import kaggle
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         d = kaggle.read_csv({str(big)!r}, "train")
         after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -205,13 +206,13 @@ def test_predictions_use_only_the_digit_classes_of_a_bigger_model():
         p[:, [classes.index("7"), classes.index("3"), classes.index("5")]] = [0.05, 0.03, 0.02]
         return p
 
-    assert kaggle.predict_digits(predict, classes, x).tolist() == [7, 7, 7]
+    assert kaggle_submission.predict_digits(predict, classes, x).tolist() == [7, 7, 7]
     with pytest.raises(BadModel, match="digits 0, 1, 2"):
-        kaggle.digit_columns(datasets.UPPER)
+        kaggle_submission.digit_columns(datasets.UPPER)
 
 
 def test_submission_bytes_format():
-    text = kaggle.submission_bytes(np.array([3, 0, 9])).decode()
+    text = kaggle_submission.submission_bytes(np.array([3, 0, 9])).decode()
     assert text == "ImageId,Label\n1,3\n2,0\n3,9\n"
 
 

@@ -12,7 +12,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, needs_shared
-from core import datasets, kaggle, registry, training
+from core import datasets, kaggle_submission, registry, training
+from core.datasets import kaggle
 from core.cli import main
 from core.errors import BadModel, HWLabError
 from core.preprocess import MAX_UPLOAD_BYTES
@@ -205,7 +206,7 @@ def test_unsafe_names_are_refused_by_every_library_entry(bad, models_dir):
     with pytest.raises(HWLabError, match="not a valid model name"):
         training.Settings(init_from=bad).resolved()
     with pytest.raises(HWLabError, match="not a valid model name"):
-        kaggle.write_submission(bad, b"", models_dir / "s.csv")
+        kaggle_submission.write_submission(bad, b"", models_dir / "s.csv")
     assert list(models_dir.iterdir()) == []
 
 

@@ -1,4 +1,5 @@
-"""Kaggle's "Digit Recognizer" CSVs: validation, the dataset, uploads and submission.csv.
+"""Kaggle's "Digit Recognizer" CSVs as a dataset: reading and validating them, saving uploads, and the
+source the registry lists (the submission.csv export lives in core/kaggle_submission.py).
 
 train.csv: a header `label,pixel0,...,pixel783`, then one image a row: its digit and its 784 pixels
 (28x28, row by row), integers 0..255, white ink on black like MNIST. test.csv: the same without
@@ -15,15 +16,16 @@ import io
 import os
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Optional, Union
 
 import numpy as np
 
-from . import config
-from .errors import BadCSV, BadModel, DatasetMissing, HWLabError
+from .. import atomic, config
+from ..download import Progress
+from ..errors import BadCSV, DatasetMissing
+from .base import DIGITS, Dataset, Source, find as find_file, resplit
 
 FOLDER = "kaggle-digit-recognizer"
 URL = "https://www.kaggle.com/competitions/digit-recognizer/data"
@@ -33,7 +35,7 @@ CHUNK_ROWS = 2000  # about 12 MB of int64 per chunk while parsing
 MAX_ROWS = 250_000  # about 200 MB of uint8 images; Kaggle's train.csv has 42,000 rows, test.csv 28,000
 MAX_HEADER_BYTES = 1 << 16
 
-Source = Union[str, os.PathLike, bytes, BinaryIO]
+Readable = Union[str, os.PathLike, bytes, BinaryIO]  # a path, bytes or a binary file object
 
 
 @dataclass
@@ -47,7 +49,7 @@ class KaggleCSV:
 
 
 # ---------------------------------------------------------------- reading and validation
-def _open(source: Source) -> tuple[BinaryIO, bool]:
+def _open(source: Readable) -> tuple[BinaryIO, bool]:
     """A binary stream over `source` and whether we opened it (and must close it)."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         return io.BytesIO(bytes(source)), True
@@ -154,7 +156,7 @@ def _first_bad(chunk, cols: list[str], kind: str):
     return r, j, reason
 
 
-def read_csv(source: Source, kind: Optional[str] = None, name: Optional[str] = None,
+def read_csv(source: Readable, kind: Optional[str] = None, name: Optional[str] = None,
              progress: Optional[Callable[[int, Optional[int]], None]] = None) -> KaggleCSV:
     """Parse and validate a Kaggle train.csv (kind="train") or test.csv ("test"; None: from the header).
     `source` is a path, bytes or a binary file object. Raises BadCSV naming the first bad row or column.
@@ -212,21 +214,9 @@ def read_csv(source: Source, kind: Optional[str] = None, name: Optional[str] = N
 
 
 # ---------------------------------------------------------------- where the files are
-def folders() -> list[Path]:
-    """Where train.csv and test.csv are looked for: the data folder, then the download cache."""
-    out = [config.data_dir() / FOLDER]
-    d = config.download_dir() / FOLDER
-    if d not in out:
-        out.append(d)
-    return out
-
-
 def find(kind: str) -> Optional[Path]:
-    for d in folders():
-        p = d / f"{kind}.csv"
-        if p.is_file():
-            return p
-    return None
+    """train.csv or test.csv (kind "train" / "test") in the data folder or the download cache, or None."""
+    return find_file([f"{kind}.csv"], FOLDER)
 
 
 def _upload_folder() -> Path:
@@ -235,7 +225,7 @@ def _upload_folder() -> Path:
     return d
 
 
-def install(source: Source, kind: str, name: Optional[str] = None) -> tuple[Path, int]:
+def install(source: Readable, kind: str, name: Optional[str] = None) -> tuple[Path, int]:
     """Validate an uploaded (or local) train.csv/test.csv and save it as <data folder>/kaggle-digit-recognizer/
     <kind>.csv. The copy is written to a temporary file beside the destination, validated there, and only then
     renamed over it: a bad, failed or interrupted upload never leaves a half file. Returns (path, rows)."""
@@ -246,9 +236,8 @@ def install(source: Source, kind: str, name: Optional[str] = None) -> tuple[Path
         name = Path(source).name if isinstance(source, (str, os.PathLike)) else getattr(source, "name", f"{kind}.csv")
     if isinstance(source, (str, os.PathLike)) and Path(source).resolve() == dest.resolve():
         return dest, len(read_csv(dest, kind, name))
-    fd, tmp = tempfile.mkstemp(prefix=f".{kind}.csv.", suffix=".part", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
+    with atomic.replacing(dest) as tmp:
+        with open(tmp, "wb") as out:
             stream, close = _open(source)
             try:
                 shutil.copyfileobj(stream, out, 1 << 20)
@@ -258,11 +247,7 @@ def install(source: Source, kind: str, name: Optional[str] = None) -> tuple[Path
             out.flush()
             os.fsync(out.fileno())
         rows = len(read_csv(tmp, kind, name))
-        os.replace(tmp, dest)
-        return dest, rows
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return dest, rows
 
 
 def _count_rows(path: Path) -> int:
@@ -274,89 +259,45 @@ def _count_rows(path: Path) -> int:
     return n - 1 + (last != b"\n")  # header not counted; a last line without newline counted
 
 
-# ---------------------------------------------------------------- the dataset
+# ---------------------------------------------------------------- the source
 def missing_message() -> str:
     return (f"Kaggle Digit Recognizer: train.csv is not in {config.data_dir() / FOLDER}. Kaggle needs a login, so "
             f"it is not downloaded automatically: get train.csv and test.csv from {URL} and upload them on the "
             f"Datasets page, or put them in that folder.")
 
 
-def load_dataset(spec):
-    """The Kaggle training images as a Dataset: train.csv re-split with a fixed seed for a labelled test set
-    (test.csv has no labels; it is only for submissions)."""
-    from . import datasets
+class KaggleDigitRecognizer(Source):
+    def present(self, fname: str) -> bool:
+        return find(fname.removesuffix(".csv")) is not None
 
-    train_path = find("train")
-    if train_path is None:
+    def state(self, present, missing):
+        if not missing:
+            return "complete", True, "train.csv re-split for a labelled test set; test.csv for submissions"
+        if self.files[0] in present:
+            return "partial", True, "train.csv present (re-split for a labelled test set); add test.csv to export a submission"
+        return "missing", False, (f"Kaggle needs a login: download train.csv and test.csv from {URL}, then upload them "
+                                  f"on the Datasets page or put them in {config.data_dir() / FOLDER}")
+
+    def fetch(self, progress: Progress = None) -> None:
         raise DatasetMissing(missing_message())
-    data = read_csv(train_path, "train")
-    tr, te, prov = datasets._resplit(data.x, data.y, f"Kaggle's train.csv ({len(data):,} labelled images)")
-    notes = ["Kaggle's test.csv has no labels: the test set here is held out from train.csv."]
-    test_path = find("test")
-    if test_path is not None:
-        notes.append(f"test.csv ({_count_rows(test_path):,} unlabelled images) is present: export predictions as "
-                     f"submission.csv on the Datasets page or with `python -m core submit`.")
-    else:
-        notes.append("test.csv is absent: add it to export a submission.csv.")
-    return datasets.Dataset(spec.name, spec.title, list(datasets.DIGITS), tr, te, prov, "mnist", notes=notes)
+
+    def load(self, progress: Progress = None, download: bool = True) -> Dataset:
+        """The Kaggle training images: train.csv re-split with a fixed seed for a labelled test set
+        (test.csv has no labels; it is only for submissions)."""
+        train_path = find("train")
+        if train_path is None:
+            raise DatasetMissing(missing_message())
+        data = read_csv(train_path, "train")
+        tr, te, prov = resplit(data.x, data.y, f"Kaggle's train.csv ({len(data):,} labelled images)")
+        notes = ["Kaggle's test.csv has no labels: the test set here is held out from train.csv."]
+        test_path = find("test")
+        if test_path is not None:
+            notes.append(f"test.csv ({_count_rows(test_path):,} unlabelled images) is present: export predictions as "
+                         f"submission.csv on the Datasets page or with `python -m core submit`.")
+        else:
+            notes.append("test.csv is absent: add it to export a submission.csv.")
+        return Dataset(self.name, self.title, list(DIGITS), tr, te, prov, "mnist", notes=notes)
 
 
-# ---------------------------------------------------------------- submission.csv
-DIGITS = [str(i) for i in range(10)]
-
-
-def digit_columns(classes: list[str]) -> list[int]:
-    """Indices of the classes 0..9 in a model's classes; BadModel when it does not predict all ten digits."""
-    classes = [str(c) for c in classes]
-    missing = [d for d in DIGITS if d not in classes]
-    if missing:
-        raise BadModel(f"This model predicts {len(classes)} classes ({', '.join(classes[:8])}"
-                       f"{', ...' if len(classes) > 8 else ''}) without the digits {', '.join(missing)}: a Digit "
-                       f"Recognizer submission needs a model that knows the digits 0-9.")
-    return [classes.index(d) for d in DIGITS]
-
-
-def predict_digits(predict: Callable[[np.ndarray], np.ndarray], classes: list[str], x: np.ndarray,
-                   progress: Optional[Callable[[int, int], None]] = None) -> np.ndarray:
-    """The digit (0..9) a model gives each uint8 image; a model with more classes than digits (EMNIST
-    47/62) is read over its digit classes only."""
-    from .evaluation import batched
-
-    cols = digit_columns(classes)
-    probs = batched(predict, x, progress=progress)
-    return probs[:, cols].argmax(axis=1).astype(np.int64)
-
-
-def submission_bytes(labels: np.ndarray) -> bytes:
-    """submission.csv: `ImageId,Label`, ImageId from 1, one row per test image in order."""
-    buf = io.StringIO()
-    buf.write("ImageId,Label\n")
-    for i, lab in enumerate(np.asarray(labels).tolist(), start=1):
-        buf.write(f"{i},{int(lab)}\n")
-    return buf.getvalue().encode()
-
-
-def write_submission(model: str, csv: Source, out: Union[str, os.PathLike],
-                     progress: Optional[Callable[[int, int], None]] = None) -> dict:
-    """Predict every image of a test.csv with the model bundle `model` and write `out` (atomically)."""
-    from . import registry
-
-    pred = registry.Predictor(model)
-    digit_columns(pred.classes)  # fail before parsing a big file
-    data = read_csv(csv, "test")
-    labels = predict_digits(pred, pred.classes, data.x, progress)
-    out = Path(out)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
-    except OSError as exc:
-        raise HWLabError(f"Cannot write {out}: {exc.strerror or exc}.") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(submission_bytes(labels))
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return {"model": model, "rows": int(len(labels)), "out": str(out),
-            "counts": np.bincount(labels, minlength=10).tolist()}
+SOURCES = [KaggleDigitRecognizer(FOLDER, "Kaggle Digit Recognizer (CSV)", "mnist",
+                                 (f"{FOLDER}/train.csv", f"{FOLDER}/test.csv"), URL)]
