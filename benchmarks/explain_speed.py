@@ -32,7 +32,7 @@ warnings.filterwarnings("ignore")
 
 import numpy as np  # noqa: E402
 
-from core import drawn, explain, registry  # noqa: E402
+from core import datasets, drawn, explain, pictures, registry  # noqa: E402
 from core.errors import DatasetMissing  # noqa: E402
 from core.preprocess import prepare  # noqa: E402
 from core.strokes import read_samples, render  # noqa: E402
@@ -100,7 +100,7 @@ def main() -> int:
     shap_ours = median_time(lambda x: ours.explain(x), inputs)
 
     # SHAP, shap's defaults (a bigger background, nsamples=200, batch_size=50, top 3 in one call)
-    ds = explain.offline_dataset(pred.card["dataset"])
+    ds = datasets.load_offline(pred.card["dataset"])
     big = explain.background_from(ds.train.x, ds.train.y, 200) if ds is not None else np.repeat(bg, 4, axis=0)
     default = shap.GradientExplainer(model, big)
     run_default = lambda x: default.shap_values(x, ranked_outputs=3)  # noqa: E731
@@ -113,7 +113,7 @@ def main() -> int:
     acts = explain.Activations(model)
     act_build = time.perf_counter() - t
     act_ours = median_time(acts, inputs, repeat=3)
-    act_grids = median_time(lambda x: [explain.feature_grid(o.values) for o in acts(x) if o.kind == "maps"],
+    act_grids = median_time(lambda x: [pictures.feature_grid(o.values) for o in acts(x) if o.kind == "maps"],
                             inputs, repeat=3)
     acts.model.predict(inputs[0], verbose=0)
     act_predict = median_time(lambda x: acts.model.predict(x, verbose=0), inputs, repeat=3)

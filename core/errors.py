@@ -32,3 +32,7 @@ class BadCSV(HWLabError):
 
 class Busy(HWLabError):
     """Another training job is already running on this machine."""
+
+
+class ExplainError(HWLabError):
+    """An explanation that cannot be computed for this model or input (said as a sentence)."""

@@ -25,6 +25,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from . import config
+from .compiled import compiled_predict
 from .errors import BadModel
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
@@ -128,35 +129,6 @@ def load_model(name: str):
         return keras.saving.load_model(b.path / "model.keras", compile=False, safe_mode=True)
     except Exception as exc:  # any failure to read the file is a broken bundle, said as such
         raise BadModel(f"{name}: model.keras cannot be loaded ({type(exc).__name__}: {exc}).") from None
-
-
-def compiled_predict(model) -> Callable[[np.ndarray], np.ndarray]:
-    """float32 (N,28,28,1) -> probabilities, through a compiled call (never model.predict, whose
-    per-call overhead is about 100 ms)."""
-    import keras
-
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        tf.get_logger().setLevel("ERROR")  # one tf.function per loaded model is by design, not a retracing bug
-        batch = tf.function(lambda x: model(x, training=False), reduce_retracing=True,
-                            input_signature=[tf.TensorSpec((None, 28, 28, 1), tf.float32)])
-        # One drawing: XLA fuses conv + batch-norm + relu for this one fixed shape (about 25% faster
-        # than the plain graph on a 2-core CPU; benchmarks/latency.py). Batches keep the plain graph, so
-        # a new batch size never costs an XLA compilation.
-        single = tf.function(lambda x: model(x, training=False), jit_compile=True,
-                             input_signature=[tf.TensorSpec((1, 28, 28, 1), tf.float32)])
-
-        def run(x):
-            x = tf.convert_to_tensor(x, tf.float32)
-            return (single if x.shape[0] == 1 else batch)(x).numpy()
-        return run
-    if keras.backend.backend() == "jax":
-        import jax
-
-        fn = jax.jit(lambda x: model(x, training=False))
-        return lambda x: np.asarray(fn(np.asarray(x, np.float32)))
-    return lambda x: keras.ops.convert_to_numpy(model(x, training=False))
 
 
 class Predictor:

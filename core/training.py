@@ -450,7 +450,9 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
     final.set_weights(core_model.get_weights())
     if s.prior_correction:
         extra_note = "; ".join(filter(None, [extra_note, _shift_to_dataset_balance(final, y, ds)]))
-    predict = registry.compiled_predict(final)
+    from .compiled import compiled_predict
+
+    predict = compiled_predict(final)
     emit({"event": "status", "message": "evaluating on the held-out test set"})
     probs = evaluation.batched(predict, ds.test.x)
     summary, mis = evaluation.evaluate(probs, ds.test.y, ds.classes)

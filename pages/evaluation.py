@@ -7,11 +7,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import datasets, evaluation, explain, registry
+from core import datasets, evaluation, registry
 from core.errors import HWLabError
 from ui.explain_view import explain_input
 from ui.state import current_model_name, current_predictor, page_frame
-from ui.views import pixels
+from core.pictures import pixels
 
 page_frame()
 
@@ -31,14 +31,14 @@ key_of_model = f"{name}@{bundle.mtime}"
 @st.cache_resource(show_spinner="Reading the dataset…", max_entries=2)
 def local_dataset(dataset: str):
     """The dataset from disk (never downloaded here); shared read-only by every session."""
-    return explain.offline_dataset(dataset)
+    return datasets.load_offline(dataset)
 
 
 # ---------------------------------------------------------------- which evaluation
 fresh_all = st.session_state.setdefault("fresh_evaluations", {})
 stored_error = None
 try:
-    stored = explain.EvalView.from_bundle(name)
+    stored = evaluation.EvalView.from_bundle(name)
 except HWLabError as exc:
     stored, stored_error = None, str(exc)
 fresh = fresh_all.get(key_of_model)
@@ -58,7 +58,7 @@ with top[1]:
                     if pred is not None:
                         probs = evaluation.batched(pred, ds.test.x, batch=500, progress=lambda d, n: bar.progress(
                             d / n, text=f"Evaluating: {d:,} of {n:,} test images"))
-                        fresh = fresh_all[key_of_model] = explain.EvalView.from_predictions(
+                        fresh = fresh_all[key_of_model] = evaluation.EvalView.from_predictions(
                             probs, ds.test.x, ds.test.y, ds.classes)
                 except HWLabError as exc:
                     st.error(str(exc))

@@ -5,7 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import explain, registry, zoo
+from core import datasets, evaluation, explain, pictures, registry, zoo
+from core.compiled import compiled_call
 from tests.conftest import needs_shared
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +41,7 @@ def small_cnn():
 
 @pytest.fixture(scope="module")
 def mnist():
-    ds = explain.offline_dataset("mnist") if (ROOT.parent / "shared" / "datasets" / "mnist").is_dir() else None
+    ds = datasets.load_offline("mnist") if (ROOT.parent / "shared" / "datasets" / "mnist").is_dir() else None
     if ds is None:
         pytest.skip("../shared/datasets/mnist is not here")
     return ds
@@ -48,7 +49,7 @@ def mnist():
 
 def _confident_digit(model, ds, k=0):
     """A test image the model gets right with probability > 0.95."""
-    probs = explain.compiled_outputs(model)(ds.test.x[:200, ..., None].astype(np.float32) / 255)[0]
+    probs = compiled_call(model)(ds.test.x[:200, ..., None].astype(np.float32) / 255)[0]
     ok = np.flatnonzero((probs.argmax(1) == ds.test.y[:200]) & (probs.max(1) > 0.95))
     return ds.test.x[ok[k]]
 
@@ -134,7 +135,7 @@ def test_gradient_shap_sums_track_the_output_and_favour_the_prediction(small_cnn
     x = _confident_digit(model, mnist)
     a = e.explain(x)
     p = e.probs(x)
-    expected = explain.compiled_outputs(model)(bg)[0].mean(axis=0)
+    expected = compiled_call(model)(bg)[0].mean(axis=0)
     s = a.sums()
     # Expected gradients: the attributions add up to f(x) - E[f(background)], up to sampling noise.
     assert s[0] == pytest.approx(p[a.classes[0]] - expected[a.classes[0]], abs=0.15)
@@ -187,10 +188,10 @@ def test_activations_of_every_architecture(arch):
     for o in outs:
         if o.type in ("Conv2D", "MaxPooling2D", "BatchNormalization"):
             assert o.kind == "maps"
-            grid = explain.feature_grid(o.values)
+            grid = pictures.feature_grid(o.values)
             h, w, c = o.values.shape
-            c = min(c, explain.GRID_MAPS)
-            cols = min(explain.GRID_COLUMNS, c)
+            c = min(c, pictures.GRID_MAPS)
+            cols = min(pictures.GRID_COLUMNS, c)
             assert grid.shape == (-(-c // cols) * (h + 1) - 1, cols * (w + 1) - 1)
             assert 0 <= grid.min() and grid.max() <= 1
         if o.type == "Dense":
@@ -240,7 +241,7 @@ def test_attribution_picture_is_red_for_support_and_blue_against():
     x = np.zeros((28, 28), np.float32)
     v = np.zeros((28, 28), np.float32)
     v[5, 5], v[20, 20] = 1.0, -1.0
-    img = explain.attribution_rgb(x, v, vmax=1.0, scale=2)
+    img = pictures.attribution_rgb(x, v, vmax=1.0, scale=2)
     assert img.shape == (56, 56, 3) and img.dtype == np.uint8
     r, g, b = img[11, 11]
     assert r > 200 and b < 120  # red
@@ -250,13 +251,13 @@ def test_attribution_picture_is_red_for_support_and_blue_against():
 
 
 def test_tiles_lays_out_a_grid():
-    g = explain.tiles(np.ones((5, 4, 4)), cols=3, pad=1, value=0)
+    g = pictures.tiles(np.ones((5, 4, 4)), cols=3, pad=1, value=0)
     assert g.shape == (9, 14) and g[4].sum() == 0 and g[:, 4].sum() == 0
 
 
 # ---------------------------------------------------------------- the evaluation browser
 def test_stored_evaluation_view(shipped):
-    v = explain.EvalView.from_bundle("mnist-hwnet")
+    v = evaluation.EvalView.from_bundle("mnist-hwnet")
     assert v.source == "stored" and not v.has_correct
     assert v.confusion.shape == (10, 10) and v.confusion.sum() == v.n == 10_000
     assert v.accuracy == pytest.approx(np.trace(v.confusion) / v.n)
@@ -289,7 +290,7 @@ def test_fresh_evaluation_view_has_every_image():
     probs = np.eye(3)[y] * 0.8 + 0.1
     probs[0] = [0.1, 0.7, 0.2]  # one 0 taken for a 1
     x = rng.integers(0, 255, (12, 28, 28), dtype=np.uint8)
-    v = explain.EvalView.from_predictions(probs.astype(np.float32), x, y, ["a", "b", "c"])
+    v = evaluation.EvalView.from_predictions(probs.astype(np.float32), x, y, ["a", "b", "c"])
     assert v.source == "fresh" and v.has_correct
     assert v.confusion.tolist() == [[3, 1, 0], [0, 4, 0], [0, 0, 4]]
     assert list(v.cell(0, 1)) == [0] and len(v.cell(1, 1)) == 4

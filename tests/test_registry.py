@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from core import registry
+from core.compiled import compiled_predict
 from core.errors import BadModel
 
 
@@ -27,7 +28,7 @@ def test_round_trip_predicts_like_the_saved_model(tiny_dir):
     x = np.random.default_rng(0).random((5, 28, 28, 1), dtype=np.float32)
     probs = p(x)
     assert probs.shape == (5, 10) and np.allclose(probs.sum(1), 1, atol=1e-4)
-    again = registry.compiled_predict(registry.load_model(name))(x)
+    again = compiled_predict(registry.load_model(name))(x)
     assert np.allclose(probs, again, atol=1e-6)
     for f in ("model.keras", "card.json", "history.csv", "evaluation.json", "misclassified.npz"):
         assert (base / name / f).is_file(), f

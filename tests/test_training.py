@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from core import datasets, jobs, registry, training, zoo
+from core.compiled import compiled_predict
 from core.cli import main
 from core.errors import BadSettings, HWLabError
 from conftest import ROOT, needs_shared
@@ -180,6 +181,6 @@ def test_prior_correction_lands_in_the_saved_model(models_dir, monkeypatch):
     monkeypatch.setattr(training, "prior_shift", lambda trained, target, n: np.eye(n)[3] * 100.0)
     name = training.train(training.Settings(dataset="sklearn-digits", arch="mlp", epochs=1, limit=200,
                                             drawn_eval=False, prior_correction=True))
-    probs = registry.compiled_predict(registry.load_model(name))(np.random.default_rng(0).random((8, 28, 28, 1)))
+    probs = compiled_predict(registry.load_model(name))(np.random.default_rng(0).random((8, 28, 28, 1)))
     assert (probs.argmax(1) == 3).all()
     assert "class balance" in registry.inspect(name).card["data"]["trained_on"]

@@ -11,65 +11,36 @@ import plotly.graph_objects as go
 import streamlit as st
 from PIL import Image
 
-from core import explain, registry
+from core import explain, pictures, registry
 from core.errors import HWLabError
 
-# A few anchors of viridis, for feature maps (dark: quiet, yellow: active).
-_VIRIDIS = np.array([[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]], np.float32)
 
-
+# The caches take the loaded model as `_pred` (Streamlit does not hash arguments named with a leading
+# underscore) and are keyed by the bundle's name and file time: a replaced bundle is built afresh.
 @st.cache_resource(show_spinner=False, max_entries=6)
-def _explainer(name: str, mtime: float, method: str) -> explain.Explainer:
-    from ui.state import predictor
-
-    pred = predictor(name)
+def _explainer(_pred: registry.Predictor, name: str, mtime: float, method: str) -> explain.Explainer:
     bg, source = explain.background(name)
-    return explain.Explainer(pred.model, bg, method, classes=pred.classes, background_source=source)
+    return explain.Explainer(_pred.model, bg, method, classes=_pred.classes, background_source=source)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _activations(name: str, mtime: float) -> explain.Activations:
-    from ui.state import predictor
-
-    return explain.Activations(predictor(name).model)
+def _activations(_pred: registry.Predictor, name: str, mtime: float) -> explain.Activations:
+    return explain.Activations(_pred.model)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _weights_pictures(name: str, mtime: float) -> dict:
+def _weights_pictures(_pred: registry.Predictor, name: str, mtime: float) -> dict:
     """Conv filters or first-layer templates as pictures, once per model (they never change)."""
-    from ui.state import predictor
-
-    pred = predictor(name)
     out = {"filters": [], "templates": None}
-    for layer, f, note in explain.conv_filters(pred.model)[:2]:
-        pics = np.stack([explain.diverging_rgb(k, scale=max(1, 28 // k.shape[0])) for k in f[:64]])
-        out["filters"].append((layer, Image.fromarray(explain.tiles(pics, 8, pad=2, value=255)), note))
-    t = explain.weight_templates(pred.model, pred.classes)
+    for layer, f, note in explain.conv_filters(_pred.model)[:2]:
+        pics = np.stack([pictures.diverging_rgb(k, scale=max(1, 28 // k.shape[0])) for k in f[:64]])
+        out["filters"].append((layer, Image.fromarray(pictures.tiles(pics, 8, pad=2, value=255)), note))
+    t = explain.weight_templates(_pred.model, _pred.classes)
     if t is not None:
-        n = min(len(t.weights), 64 if len(t.weights) > len(pred.classes) else len(t.weights))
-        out["templates"] = (t.layer, [explain.diverging_rgb(w, scale=3) for w in t.weights[:n]], t.labels[:n],
+        n = min(len(t.weights), 64 if len(t.weights) > len(_pred.classes) else len(t.weights))
+        out["templates"] = (t.layer, [pictures.diverging_rgb(w, scale=3) for w in t.weights[:n]], t.labels[:n],
                             len(t.weights))
     return out
-
-
-def _viridis(a: np.ndarray) -> np.ndarray:
-    t = np.clip(a, 0, 1) * (len(_VIRIDIS) - 1)
-    i = np.minimum(t.astype(int), len(_VIRIDIS) - 2)
-    f = (t - i)[..., None]
-    return (_VIRIDIS[i] * (1 - f) + _VIRIDIS[i + 1] * f).astype(np.uint8)
-
-
-def _grid_picture(values: np.ndarray, width: int = 264) -> Image.Image:
-    grid = explain.feature_grid(values, pad=1)
-    pad = np.zeros_like(grid, bool)
-    h, w, _ = values.shape
-    pad[h::h + 1, :] = True
-    pad[:, w::w + 1] = True
-    rgb = _viridis(grid)
-    rgb[pad] = 255
-    im = Image.fromarray(rgb)
-    scale = max(1, width // im.width)
-    return im.resize((im.width * scale, im.height * scale), Image.NEAREST)
 
 
 def _key_of(name: str, method: str, x: np.ndarray) -> str:
@@ -90,7 +61,7 @@ def show_shap(pred: registry.Predictor, x: np.ndarray, key: str, true_label: Opt
     if att is None:
         bar = st.progress(0.0, text="Preparing the explainer…")
         try:
-            e = _explainer(name, pred.bundle.mtime, method)
+            e = _explainer(pred, name, pred.bundle.mtime, method)
             att = e.explain(x, progress=lambda f, msg: bar.progress(min(max(f, 0.0), 1.0), text=msg))
         except HWLabError as exc:
             bar.empty()
@@ -104,7 +75,7 @@ def show_shap(pred: registry.Predictor, x: np.ndarray, key: str, true_label: Opt
     for col, label, p, v in zip(cols, att.labels, att.probs, att.values):
         mark = " ✔ true class" if true_label is not None and label == str(true_label) else ""
         with col:
-            st.image(explain.attribution_rgb(att.x, v, att.vmax, scale=7), width=196,
+            st.image(pictures.attribution_rgb(att.x, v, att.vmax, scale=7), width=196,
                      caption=f"SHAP for {label} · {p:.1%}{mark}")
     missing = true_label is not None and str(true_label) not in att.labels
     st.caption(f"Red pixels push the model towards that class, blue pixels away from it, on one symmetric scale "
@@ -116,8 +87,8 @@ def show_activations(pred: registry.Predictor, x: np.ndarray, key: str) -> None:
     """Every layer's output: feature maps as grids, dense layers as bars; filters or templates."""
     name = pred.bundle.name
     kind = explain.architecture_kind(pred.card)
-    outs = _activations(name, pred.bundle.mtime)(x)
-    pics = _weights_pictures(name, pred.bundle.mtime)
+    outs = _activations(pred, name, pred.bundle.mtime)(x)
+    pics = _weights_pictures(pred, name, pred.bundle.mtime)
     if kind in ("linear", "mlp") and pics["templates"] is not None:
         layer, images, labels, total = pics["templates"]
         st.markdown(f"**What the first layer looks for:** the weights of `{layer}` as 28×28 templates "
@@ -137,9 +108,9 @@ def show_activations(pred: registry.Predictor, x: np.ndarray, key: str) -> None:
         cols = st.columns(3)
         for i, o in enumerate(maps):
             h, w, c = o.values.shape
-            more = f", first {explain.GRID_MAPS}" if c > explain.GRID_MAPS else ""
+            more = f", first {pictures.GRID_MAPS}" if c > pictures.GRID_MAPS else ""
             with cols[i % 3]:
-                st.image(_grid_picture(o.values), width="stretch",
+                st.image(pictures.feature_grid_picture(o.values), width="stretch",
                          caption=f"{o.name} · {o.type} · {h}×{w}×{c}{more}")
     if vectors:
         st.markdown("**Dense layers** (one bar a unit)")

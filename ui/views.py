@@ -4,17 +4,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
-from PIL import Image
 
-
-def pixels(x28: np.ndarray, scale: int = 8, grid: bool = True) -> Image.Image:
-    """The 28x28 input enlarged, each pixel a visible square (thin grid lines between them)."""
-    a = np.clip(np.asarray(x28, np.float32).reshape(28, 28), 0, 1)
-    big = np.kron((a * 255).astype(np.uint8), np.ones((scale, scale), np.uint8))
-    if grid:
-        big[::scale, :] = np.maximum(big[::scale, :], 40)
-        big[:, ::scale] = np.maximum(big[:, ::scale], 40)
-    return Image.fromarray(big, "L")
+from core.pictures import pixels
 
 
 def probability_bars(classes: list[str], probs: np.ndarray, height: int = 260) -> go.Figure:
