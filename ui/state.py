@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import streamlit as st
 
@@ -10,47 +9,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from core import config, registry  # noqa: E402
 from core.errors import HWLabError  # noqa: E402
+from ui.streamlit_patches import keras_session, pages_folder  # noqa: E402
 
 MODEL_KEY = "model_name"
 
 
-def _keep_keras_state_between_runs() -> None:
-    """Streamlit ends every script run, fragment reruns included, with keras.backend.clear_session() once Keras
-    is imported (_clean_problem_modules in streamlit/runtime/scriptrunner/script_runner.py). That resets state the
-    models cached for every session share (TensorFlow's kernel cache) and, with its garbage collection, costs about
-    0.4 s of CPU a run here: with a class drawing at once, most of the server's time. Our models are loaded once
-    and shared, so there is nothing to clear. Streamlit's matplotlib clean-up is kept."""
-    try:
-        from streamlit.runtime.scriptrunner import script_runner
-    except ImportError:
-        return
-    if not hasattr(script_runner, "_clean_problem_modules"):
-        return
-
-    def close_matplotlib_figures() -> None:
-        plt = sys.modules.get("matplotlib.pyplot")
-        if plt is not None:
-            plt.close("all")
-
-    script_runner._clean_problem_modules = close_matplotlib_figures
-
-
-_keep_keras_state_between_runs()
+keras_session.apply()  # Streamlit would clear Keras's session after every run (see that module)
 
 
 def page_frame() -> None:
-    """First call of every page. When the first request a fresh server gets names a page (a shared link to
-    /evaluation), Streamlit runs that file of pages/ by itself, its old pages-folder convention, without
-    app.py: no sidebar, no navigation. st.navigation turns the convention off for the whole process; here it
-    is turned off the same way and the run starts again, through app.py, on the same page."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    # Once a session at most: AppTest turns the convention back on before every run it starts, and a rerun
-    # there would drop the click that started the run.
-    if PagesManager.uses_pages_directory and not st.session_state.get("_left_pages_folder"):
-        st.session_state["_left_pages_folder"] = True
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    """First call of every page: a deep link on a fresh server runs through app.py (see pages_folder)."""
+    pages_folder.leave_pages_folder_convention()
 
 
 @st.cache_data(ttl=3, show_spinner=False)
