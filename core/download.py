@@ -7,15 +7,15 @@ import hashlib
 import http.client
 import os
 import shutil
-import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Sequence
 
+from . import atomic
 from .errors import DownloadError
+from .progress import Progress  # (bytes done, total bytes or None)
 
-Progress = Optional[Callable[[int, Optional[int]], None]]  # (bytes done, total bytes or None)
 CHUNK = 1 << 16
 USER_AGENT = "handwriting-lab (python urllib)"
 
@@ -39,42 +39,36 @@ def _fetch_one(url: str, dest: Path, checksum: str, progress: Progress, timeout:
     """One address into `dest`, or an exception; never leaves anything but a verified `dest`."""
     want = checksum.partition(":")[2].lower()
     h = _hasher(checksum)
-    fd, part = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-            with urllib.request.urlopen(req, timeout=timeout) as resp:
-                total = resp.headers.get("Content-Length")
-                total = int(total) if total and total.isdigit() else None
-                if total:
-                    free = shutil.disk_usage(dest.parent).free
-                    if free < total + (64 << 20):
-                        raise DownloadError(f"not enough disk space in {dest.parent}: {total / 1e6:.0f} MB needed, "
-                                            f"{free / 1e6:.0f} MB free")
-                done = 0
+    with atomic.replacing(dest) as part, open(part, "wb") as out:
+        req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            total = resp.headers.get("Content-Length")
+            total = int(total) if total and total.isdigit() else None
+            if total:
+                free = shutil.disk_usage(dest.parent).free
+                if free < total + (64 << 20):
+                    raise DownloadError(f"not enough disk space in {dest.parent}: {total / 1e6:.0f} MB needed, "
+                                        f"{free / 1e6:.0f} MB free")
+            done = 0
+            if progress:
+                progress(0, total)
+            while True:
+                chunk = resp.read(CHUNK)
+                if not chunk:
+                    break
+                out.write(chunk)
+                h.update(chunk)
+                done += len(chunk)
                 if progress:
-                    progress(0, total)
-                while True:
-                    chunk = resp.read(CHUNK)
-                    if not chunk:
-                        break
-                    out.write(chunk)
-                    h.update(chunk)
-                    done += len(chunk)
-                    if progress:
-                        progress(done, total)
-            if total is not None and done != total:
-                raise DownloadError(f"the transfer stopped after {done:,} of {total:,} bytes")
-            got = h.hexdigest().lower()
-            if got != want:
-                raise DownloadError(f"checksum mismatch (got {got}, expected {want}): the file is damaged or not "
-                                    f"the official one")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(part, dest)
-    except BaseException:  # failed, interrupted (Ctrl-C, a stopped Streamlit run): never leave the half file
-        Path(part).unlink(missing_ok=True)
-        raise
+                    progress(done, total)
+        if total is not None and done != total:
+            raise DownloadError(f"the transfer stopped after {done:,} of {total:,} bytes")
+        got = h.hexdigest().lower()
+        if got != want:
+            raise DownloadError(f"checksum mismatch (got {got}, expected {want}): the file is damaged or not "
+                                f"the official one")
+        out.flush()
+        os.fsync(out.fileno())
 
 
 def download(urls: Sequence[str], dest: Path, checksum: str, progress: Progress = None,

@@ -17,7 +17,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from . import config
+from . import atomic, config
 from .errors import DatasetMissing
 from .preprocess import STYLES, prepare
 from .strokes import read_samples, render
@@ -65,9 +65,8 @@ def rendered(source: str, style: str, workers: Optional[int] = None) -> dict:
     for k, st in enumerate(STYLES):
         cache = cache_of(st)
         cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_name(cache.name + f".{os.getpid()}.tmp.npz")
-        np.savez_compressed(tmp, x=np.stack([o[k] for o in outs]), **meta)
-        os.replace(tmp, cache)
+        with atomic.replacing(cache) as tmp, open(tmp, "wb") as fh:
+            np.savez_compressed(fh, x=np.stack([o[k] for o in outs]), **meta)
     return rendered(source, style)
 
 

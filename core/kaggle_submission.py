@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 from pathlib import Path
-from typing import Callable, Optional, Union
+from typing import Callable, Union
 
 import numpy as np
 
@@ -14,6 +14,7 @@ from .datasets.base import DIGITS
 from .datasets.kaggle import Readable, read_csv
 from .errors import BadModel, HWLabError
 from .evaluation import batched
+from .progress import Progress
 
 
 def digit_columns(classes: list[str]) -> list[int]:
@@ -28,7 +29,7 @@ def digit_columns(classes: list[str]) -> list[int]:
 
 
 def predict_digits(predict: Callable[[np.ndarray], np.ndarray], classes: list[str], x: np.ndarray,
-                   progress: Optional[Callable[[int, int], None]] = None) -> np.ndarray:
+                   progress: Progress = None) -> np.ndarray:
     """The digit (0..9) a model gives each uint8 image; a model with more classes than digits (EMNIST
     47/62) is read over its digit classes only."""
     cols = digit_columns(classes)
@@ -46,7 +47,7 @@ def submission_bytes(labels: np.ndarray) -> bytes:
 
 
 def write_submission(model: str, csv: Readable, out: Union[str, os.PathLike],
-                     progress: Optional[Callable[[int, int], None]] = None) -> dict:
+                     progress: Progress = None) -> dict:
     """Predict every image of a test.csv with the model bundle `model` and write `out` (atomically)."""
     pred = registry.Predictor(model)
     digit_columns(pred.classes)  # fail before parsing a big file

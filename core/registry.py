@@ -17,14 +17,13 @@ import os
 import re
 import shutil
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Optional
 
 import numpy as np
 
-from . import config
+from . import atomic, config
 from .compiled import compiled_predict
 from .errors import BadModel
 
@@ -195,9 +194,7 @@ def update_card(name: str, /, **fields) -> dict:
     path = bundle_dir(name)
     card = _read_card(path)
     card.update(fields)
-    tmp = path / f".card.json.{os.getpid()}.{time.time_ns()}"
-    tmp.write_text(json.dumps(card, indent=2) + "\n")
-    os.replace(tmp, path / "card.json")
+    atomic.write_json(path / "card.json", card, indent=2)
     return card
 
 

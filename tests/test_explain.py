@@ -123,7 +123,7 @@ def test_gradient_shap_top3_shapes_order_and_determinism(small_cnn):
     assert a.labels == [str(c) for c in a.classes]
     np.testing.assert_allclose(a.values, e.explain(x, seed=3).values)  # a seed gives the same maps
     steps = []
-    e.explain(x, progress=lambda f, m: steps.append(f))
+    e.explain(x, progress=lambda done, total: steps.append(done / total))
     assert steps[0] == 0 and steps[-1] == 1 and steps == sorted(steps) and len(steps) == 4
 
 

@@ -62,7 +62,8 @@ def show_shap(pred: registry.Predictor, x: np.ndarray, key: str, true_label: Opt
         bar = st.progress(0.0, text="Preparing the explainer…")
         try:
             e = _explainer(pred, name, pred.bundle.mtime, method)
-            att = e.explain(x, progress=lambda f, msg: bar.progress(min(max(f, 0.0), 1.0), text=msg))
+            att = e.explain(x, progress=lambda done, total: bar.progress(
+                done / total, text=f"SHAP for the top {total} classes: {done} of {total} done"))
         except HWLabError as exc:
             bar.empty()
             st.error(str(exc))

@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import Optional
 
 from .. import config
-from ..download import Progress
+from ..progress import Progress
 from ..errors import DatasetMissing, HWLabError
 from . import emnist, kaggle, mnist, sklearn_digits
 from .base import (DIGITS, LOWER, RESPLIT_SEED, RESPLIT_TEST_FRACTION, UPPER, VALIDATION_FRACTION,  # noqa: F401

@@ -10,7 +10,7 @@ from typing import Optional
 import numpy as np
 
 from .. import config
-from ..download import Progress
+from ..progress import Progress
 from ..errors import DatasetMissing
 
 RESPLIT_SEED = 0

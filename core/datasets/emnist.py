@@ -11,7 +11,8 @@ from typing import Optional
 import numpy as np
 
 from .. import config
-from ..download import Progress, download
+from ..download import download
+from ..progress import Progress
 from ..errors import DatasetMissing, DownloadError
 from ..idx import parse_idx
 from .base import DIGITS, LOWER, RESPLIT_TEST_FRACTION, UPPER, Dataset, Source, Split, check_split, find, \

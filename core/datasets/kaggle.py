@@ -18,12 +18,12 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Optional, Union
+from typing import BinaryIO, Optional, Union
 
 import numpy as np
 
 from .. import atomic, config
-from ..download import Progress
+from ..progress import Progress
 from ..errors import BadCSV, DatasetMissing
 from .base import DIGITS, Dataset, Source, find as find_file, resplit
 
@@ -157,7 +157,7 @@ def _first_bad(chunk, cols: list[str], kind: str):
 
 
 def read_csv(source: Readable, kind: Optional[str] = None, name: Optional[str] = None,
-             progress: Optional[Callable[[int, Optional[int]], None]] = None) -> KaggleCSV:
+             progress: Progress = None) -> KaggleCSV:
     """Parse and validate a Kaggle train.csv (kind="train") or test.csv ("test"; None: from the header).
     `source` is a path, bytes or a binary file object. Raises BadCSV naming the first bad row or column.
     `progress(rows done, None)` is called after each chunk."""

@@ -8,7 +8,8 @@ from typing import Optional
 import numpy as np
 
 from .. import config
-from ..download import Progress, download
+from ..download import download
+from ..progress import Progress, shifted
 from ..errors import DatasetMissing, DownloadError
 from ..idx import parse_idx
 from .base import DIGITS, Dataset, Source, Split, check_split, find
@@ -60,9 +61,9 @@ class MNIST(Source):
         total = sum(SIZES[f] for f in missing)
         offset = 0
         for f in missing:
-            step = None if progress is None else (lambda d, t, o=offset: progress(o + d, total))
             try:
-                download([u + f for u in URLS], config.download_dir() / "mnist" / f, "md5:" + MD5[f], step)
+                download([u + f for u in URLS], config.download_dir() / "mnist" / f, "md5:" + MD5[f],
+                         shifted(progress, offset, total))
             except DownloadError as exc:
                 raise _missing_error([m for m in missing if _local(m) is None],
                                      f", and downloading failed ({exc})") from None

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..download import Progress
+from ..progress import Progress
 from .base import DIGITS, Dataset, Source, resplit
 
 

@@ -23,13 +23,14 @@ import threading
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Optional
 
 import numpy as np
 
 from .. import datasets, registry
 from ..compiled import as_input, backend, compiled_call
 from ..errors import BadModel, ExplainError
+from ..progress import Progress
 
 METHODS = {
     "gradient": "GradientExplainer (expected gradients)",
@@ -43,9 +44,6 @@ GRADIENT_NSAMPLES = 48  # expected-gradient samples per class (shap's default: 2
 DEEP_BACKGROUND = 32  # DeepExplainer's cost grows with its background: it uses the first 32
 PARTITION_MAX_EVALS = 300  # shap's default is 500
 PARTITION_MASKER = "blur(7,7)"
-
-Progress = Optional[Callable[[float, str], None]]  # (fraction done, what is being done)
-
 
 # ---------------------------------------------------------------- background
 def background_from(x_uint8: np.ndarray, y: np.ndarray, n: int = BACKGROUND_SIZE, seed: int = 0) -> np.ndarray:
@@ -152,14 +150,14 @@ class Explainer:
         return self._predict(as_input(x))[0]
 
     def explain(self, x: np.ndarray, top: int = TOP, progress: Progress = None, seed: int = 0) -> Attribution:
-        """SHAP values of x for its `top` most probable classes. progress(fraction, message)."""
+        """SHAP values of x for its `top` most probable classes. progress(classes done, classes)."""
         x = as_input(x)
         with self._lock, warnings.catch_warnings():  # one at a time (shared by sessions); shap hands Keras
             warnings.simplefilter("ignore", UserWarning)  # a list for its one input: a harmless warning
             return self._explain(x, top, progress, seed)
 
     def _explain(self, x: np.ndarray, top: int, progress: Progress, seed: int) -> Attribution:
-        say = progress or (lambda f, m: None)
+        say = progress or (lambda done, total: None)
         t0 = time.perf_counter()
         probs = self._predict(x)[0]
         top = min(top, len(probs))
@@ -170,7 +168,7 @@ class Explainer:
             if self._shared is not None:
                 self._shared.wanted, self._shared.kept = list(order), {}
             for k, c in enumerate(order):
-                say(k / top, f"SHAP for class {self.classes[c]} ({k + 1} of {top})")
+                say(k, top)
                 v, _ = self._impl.shap_values(x, nsamples=self.nsamples, ranked_outputs=np.array([[c]]),
                                               output_rank_order="custom", rseed=seed)
                 maps.append(np.asarray(v).reshape(28, 28))
@@ -178,7 +176,7 @@ class Explainer:
             if self._shared is not None:
                 self._shared.wanted, self._shared.kept = [], {}
         elif self.method == "deep":
-            say(0.0, f"DeepExplainer for the top {top} classes")
+            say(0, top)
             v, idx = self._impl.shap_values(x, ranked_outputs=top, check_additivity=False)
             v = np.asarray(v).reshape(28, 28, -1)
             ranked = [int(i) for i in np.asarray(idx)[0]]
@@ -186,7 +184,7 @@ class Explainer:
             ev = np.asarray(self._impl.expected_value, np.float64).reshape(-1)
             base = [float(ev[c]) for c in order]
         else:
-            say(0.0, f"Partition explainer for the top {top} classes")
+            say(0, top)
             import shap
 
             r = self._impl(x, max_evals=self.max_evals, batch_size=100, silent=True,
@@ -197,7 +195,7 @@ class Explainer:
                                else np.zeros((28, 28)) for c in order])
             base = [float(np.asarray(r.base_values).reshape(-1)[names.index(self.classes[c])])
                     if self.classes[c] in names else float("nan") for c in order]
-        say(1.0, "done")
+        say(top, top)
         return Attribution(x=x[0, ..., 0], classes=order, labels=[self.classes[c] for c in order],
                            probs=[float(probs[c]) for c in order], values=values.astype(np.float32),
                            method=self.method, seconds=time.perf_counter() - t0, base=base,
