@@ -13,6 +13,7 @@ import traceback
 from pathlib import Path
 from typing import Optional
 
+from .cpu_share import yield_to_the_app
 from .errors import Busy, HWLabError
 from .jobs import (BATCH_EVENT_EVERY_S, _busy_message, _now, _read_json, _state_file, _try_lock,  # noqa: F401
                    _write_holder, _write_json, holder)
@@ -40,40 +41,8 @@ class _Stop(Exception):
     """SIGTERM: the cancel fallback, raised wherever the worker is (even before training starts)."""
 
 
-NICENESS = 10  # added to the worker's CPU priority: the app's predictions come first
-
-
-def train_threads() -> int:
-    """The threads a training job may use: all cores but one (at least one), HWLAB_TRAIN_THREADS if set."""
-    try:
-        return max(1, int(os.environ["HWLAB_TRAIN_THREADS"]))
-    except (KeyError, ValueError):
-        return max(1, (os.cpu_count() or 2) - 1)
-
-
-def yield_to_the_app() -> int:
-    """Lower this process's CPU priority and cap its compute threads; before TensorFlow is imported (its
-    thread pools read these at start). Returns the thread cap."""
-    n = train_threads()
-    with contextlib.suppress(OSError):
-        os.nice(NICENESS)
-    for var in ("TF_NUM_INTRAOP_THREADS", "OMP_NUM_THREADS", "XLA_CPU_THREADS"):
-        os.environ[var] = str(n)
-    os.environ["TF_NUM_INTEROP_THREADS"] = "1"
-    return n
-
-
-def _cap_tensorflow_threads(n: int) -> None:
-    with contextlib.suppress(ImportError, RuntimeError):  # RuntimeError: TensorFlow already started
-        import tensorflow as tf
-
-        tf.config.threading.set_intra_op_parallelism_threads(n)
-        tf.config.threading.set_inter_op_parallelism_threads(1)
-
-
 def run(job_dir: str) -> int:
     """The worker: train the job's settings, writing events and state. Exit code 0 when done."""
-    threads = yield_to_the_app()
     d = Path(job_dir).resolve()
     job_id = d.name
     stop = {"asked": False}
@@ -109,7 +78,7 @@ def run(job_dir: str) -> int:
     emit({"event": "status", "message": "starting (loading the training library)"})
     meta = _read_json(d / "job.json", {}) or {}
     try:
-        _cap_tensorflow_threads(threads)
+        yield_to_the_app()  # a lower priority and capped threads, before TensorFlow starts
         from . import registry
         from .training import Cancelled, Settings, train
     except _Stop:

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from . import config
+from .cpu_share import thread_env, train_threads
 from .errors import Busy, HWLabError
 from .job_events import Progress, log_tail, read_events  # noqa: F401 (what the pages read)
 from .train_settings import command_line  # noqa: F401 (the job's equivalent command)
@@ -234,7 +235,8 @@ def start(settings) -> Job:
                                      "command": command_line(asdict(resolved))})
         _write_json(d / "state.json", {"state": "queued", "created": _now()})
         (d / "events.jsonl").touch()
-        env = {**os.environ, **env_dirs, "HWLAB_JOB_LOCK_FD": str(fd), "PYTHONUNBUFFERED": "1",
+        env = {**os.environ, **env_dirs, **thread_env(train_threads()),  # its share of the CPU: cpu_share.py
+               "HWLAB_JOB_LOCK_FD": str(fd), "PYTHONUNBUFFERED": "1",
                "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3")}
         try:
             with open(d / "log.txt", "ab") as log:

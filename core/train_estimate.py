@@ -70,7 +70,7 @@ def estimate(arch: str, images: int, threads: str) -> Optional[dict]:
 def calibrate(arch: str, timeout: float = 300.0) -> Optional[dict]:
     """Measure `arch` here: a real training run on CALIBRATION_IMAGES MNIST images in a process capped like
     a training job (job_worker.yield_to_the_app), saved to a throwaway folder. Returns the record or None."""
-    from .job_worker import train_threads
+    from .cpu_share import train_threads
 
     with tempfile.TemporaryDirectory() as models:
         env = {**os.environ, "HWLAB_MODELS_DIR": models, "TF_CPP_MIN_LOG_LEVEL": "3"}
@@ -83,9 +83,9 @@ def calibrate(arch: str, timeout: float = 300.0) -> Optional[dict]:
 
 
 def _calibration_run(arch: str) -> None:
-    from .job_worker import _cap_tensorflow_threads, yield_to_the_app
+    from .cpu_share import yield_to_the_app
 
-    _cap_tensorflow_threads(yield_to_the_app())
+    yield_to_the_app()
     from .training import Settings, train
 
     train(Settings(dataset="mnist", arch=arch, epochs=1, limit=CALIBRATION_IMAGES, validation_fraction=0.0,

@@ -50,14 +50,14 @@ if settings is not None:
 
 
 # ---------------------------------------------------------------- one job, live or finished
-def _curves(p: jobs.Progress, key: str) -> None:
-    """Loss and accuracy: the running mean of the epoch under way (train), per epoch (train, validation)."""
+def _curves(p: jobs.Progress, key: str, running: bool) -> None:
+    """Loss and accuracy: the running mean within each epoch (train), per epoch (train, validation)."""
     cols = st.columns(2)
     for col, metric, label in ((cols[0], "loss", "Loss"), (cols[1], "accuracy", "Accuracy")):
         fig = go.Figure()
         if p.batches:
             fig.add_scatter(x=[b["x"] for b in p.batches], y=[b[metric] for b in p.batches], mode="lines",
-                            name="train (running)", line=dict(color="#74c0fc", width=1))
+                            name="train (running mean)" if running else "train (within each epoch)", line=dict(color="#74c0fc", width=1))
         if p.history:
             fig.add_scatter(x=[h["epoch"] for h in p.history], y=[h.get(metric) for h in p.history],
                             mode="lines+markers", name="train", line=dict(color="#1c7ed6"))
@@ -85,7 +85,8 @@ def show_job(job: jobs.Job, live: bool) -> None:
     st.markdown(f"**{STATE_BADGE.get(job.state, job.state)}** · job `{job.id}` · "
                 f"{zoo.ARCHS[s['arch']].title if s.get('arch') in zoo.ARCHS else s.get('arch')} on "
                 f"{datasets.DATASETS[s['dataset']].title if s.get('dataset') in datasets.DATASETS else s.get('dataset')}")
-    st.caption(f"Device: {_device(p)} · started {_when(job.started or job.created)}"
+    device = f"Device: {_device(p)} · " if p.device or not job.finished else ""
+    st.caption(f"{device}started {_when(job.started or job.created)}"
                + (f" · ended {_when(job.ended)}" if job.ended else "")
                + (f" · pid {job.pid}" if job.pid and not job.finished else ""))
     if not job.finished:
@@ -117,9 +118,10 @@ def show_job(job: jobs.Job, live: bool) -> None:
             st.button("Use it now", key=f"use-{where}-{job.id}", on_click=_select_model, args=(job.bundle, card.get("dataset")))
     else:
         (st.warning if job.state == "cancelled" else st.error)(job.message or job.state)
-        st.caption("Nothing was saved: the models folder is as it was.")
+        if "nothing was saved" not in (job.message or "").lower():
+            st.caption("Nothing was saved: the models folder is as it was.")
     if p.batches or p.history:
-        _curves(p, f"{where}-{job.id}")
+        _curves(p, f"{where}-{job.id}", running=not job.finished)
     with st.expander("Log" + (" (the last lines)" if job.finished and job.state != "done" else ""),
                      expanded=job.state == "failed"):
         st.code(job.log_tail(3000) or "(empty)", language=None)
@@ -191,11 +193,14 @@ if past:
                      "dataset": s.get("dataset"), "epochs": s.get("epochs"), "batch": s.get("batch_size"),
                      "started": _when(j.started or j.created),
                      "took": duration((j.ended or time.time()) - (j.started or j.created)),
-                     "model": j.bundle, "test accuracy": j.test_accuracy * 100 if j.test_accuracy else None,
-                     "message": j.message})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="train_jobs_table", column_config={
-        "test accuracy": st.column_config.NumberColumn(format="%.2f%%")})
-    pick = st.selectbox("Look at a past job", [j.id for j in past], key=K + "past",
-                        format_func=lambda i: next(f"{j.id} · {j.title} · {j.state}" for j in past if j.id == i))
-    with st.container(border=True):
-        show_job(next(j for j in past if j.id == pick), live=False)
+                     "model": j.bundle or "–",
+                     "test accuracy": f"{j.test_accuracy:.2%}" if j.test_accuracy is not None else "–",
+                     "message": j.message or ""})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="train_jobs_table")
+    shown = _shown_job()  # the one under "Now" is not offered again here
+    others = [j for j in past if shown is None or j.id != shown.id]
+    if others:
+        pick = st.selectbox("Look at another past job", [j.id for j in others], key=K + "past",
+                            format_func=lambda i: next(f"{j.id} · {j.title} · {j.state}" for j in others if j.id == i))
+        with st.container(border=True):
+            show_job(next(j for j in others if j.id == pick), live=False)

@@ -11,7 +11,7 @@ import streamlit as st
 
 from core import datasets, drawn, train_estimate, zoo
 from core.errors import HWLabError
-from core.job_worker import train_threads
+from core.cpu_share import train_threads
 from core.train_settings import (AUGMENTATIONS, DEFAULTS, OPTIONS, PRESET_DATASETS, PRESET_TITLES, PRESETS, Option,
                                  suggested, with_preset)
 
