@@ -45,8 +45,8 @@ def _read() -> dict:
 def record(arch: str, images_per_s: float, overhead_s: float, threads: Optional[str] = None) -> None:
     """Keep this machine's newest measurement for `arch` (written atomically; the last writer wins)."""
     d = _read()
-    d[_key(arch, threads or thread_key())] = {"images_per_s": round(images_per_s, 1), "overhead_s": round(overhead_s, 1),
-                                              "measured": round(time.time())}
+    d[_key(arch, threads or thread_key())] = {"images_per_s": round(images_per_s, 1),
+                                              "overhead_s": round(overhead_s, 1), "measured": round(time.time())}
     path = _path()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{FILE}.{os.getpid()}")

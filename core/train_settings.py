@@ -103,7 +103,8 @@ class Settings:
                                         hi=1, hi_open=True, optional=True, step=0.01, group="more",
                                         must="Adam's beta 1 must be at least 0 and below 1")
     adam_beta_2: Optional[float] = _opt(None, "float", "Adam beta 2", "Adam's decay of the squared gradients "
-                                        "(usually 0.999).", lo=0, hi=1, hi_open=True, optional=True, step=0.001, group="more",
+                                        "(usually 0.999).", lo=0, hi=1, hi_open=True, optional=True, step=0.001,
+                                        group="more",
                                         must="Adam's beta 2 must be at least 0 and below 1")
     pen_strokes: bool = _opt(False, "bool", "Add pen strokes", "Add real pen-drawn characters (their training "
                              "writers only) to the training images, rendered like the canvas renders a drawing.",
@@ -158,7 +159,8 @@ class Settings:
         for k, v in suggested(self.arch, n_train).items():
             if getattr(s, k) is None:
                 setattr(s, k, v)
-        _check(isinstance(s.augment, dict), f"Augmentation must be a mapping like {{\"rotation\": 10}}, not {s.augment!r}.")
+        _check(isinstance(s.augment, dict),
+               f"Augmentation must be a mapping like {{\"rotation\": 10}}, not {s.augment!r}.")
         s.augment = dict(s.augment)
         for name, option in OPTIONS.items():
             option.check(name, getattr(s, name))

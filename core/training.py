@@ -295,7 +295,8 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
     if s.early_stopping:
         callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=s.early_stopping,
                                                        restore_best_weights=True))
-    emit({"event": "status", "message": f"training {s.arch} on {len(y):,} images for {plural(s.epochs, 'epoch')} on {dev['name']}"})
+    emit({"event": "status",
+          "message": f"training {s.arch} on {len(y):,} images for {plural(s.epochs, 'epoch')} on {dev['name']}"})
     try:
         trainer.fit(x, y, batch_size=batch_size, epochs=s.epochs, shuffle=True, verbose=0,
                     validation_data=None if xv is None else (xv, yv), callbacks=callbacks)
