@@ -16,6 +16,7 @@ on a page, a Clear that did not clear), median and p95 to the prediction, the se
 (it should load the one model the pages use once for the whole process, however many sessions use it).
 
     python benchmarks/concurrent_users.py [--sessions 20] [--seconds 60] [--clients websocket|browser]
+    python benchmarks/concurrent_users.py --sessions 30 --with-training   # and again beside a training job
 
 Loopback only (127.0.0.1); every loop and wait is bounded, and the server and browser are stopped at the end.
 The digits are real one-stroke pen digits (pen-strokes/pendigits-train-writers), rendered by the drawn-input
@@ -378,6 +379,11 @@ async def phases(a, session, url: str, pid: int, pool, log_path: Path) -> tuple:
     base = await run_phase(session, url, pid, 1, a.baseline_seconds, pool, log_path)
     loads1 = model_loads(log_path)
     many = await run_phase(session, url, pid, a.sessions, a.seconds, pool, log_path)
+    if a.with_training:  # the same sessions again, while a Train page job trains beside the server
+        from benchmarks._training_load import training_job
+
+        with training_job():
+            a.trained = await run_phase(session, url, pid, a.sessions, a.seconds, pool, log_path)
     return warm, cold, base, many, loads0, loads1, model_loads(log_path)
 
 
@@ -423,6 +429,11 @@ async def main_async(a) -> int:
     report("concurrent", many, a.seconds, loads2[len(loads1):])
     lat = many.latencies
     ok = not many.errors and lat and pct(lat, 0.95) <= 1.5
+    if a.with_training:
+        report("concurrent, with a training job running", a.trained, a.seconds, [])
+        met = not a.trained.errors and a.trained.latencies and pct(a.trained.latencies, 0.95) <= 1.5
+        print(f"targets (with training): zero errors, p95 <= 1.5 s: {'met' if met else 'NOT met'}")
+        ok = ok and met
     total_loads = len(loads2)
     print(f"targets (concurrent): zero errors, p95 <= 1.5 s: {'met' if ok else 'NOT met'}; "
           f"the model was loaded {total_loads} time(s) for {1 + a.sessions} sessions")
@@ -441,6 +452,8 @@ def main(argv=None) -> int:
                     help="websocket clients: the mean time to draw a digit (each drawing takes 0.5 to 1.5 times it)")
     ap.add_argument("--model", default=registry.default_for("mnist"),
                     help="the model the Draw page picks by default (used to choose digits it reads right)")
+    ap.add_argument("--with-training", action="store_true",
+                    help="then the same sessions again while a training job runs (as the Train page starts one)")
     a = ap.parse_args(argv)
     if a.baseline_seconds is None:
         a.baseline_seconds = a.seconds

@@ -143,26 +143,17 @@ def cmd_submit(a) -> int:
 
 
 def cmd_train(a) -> int:
-    from . import training
+    from . import jobs, train_settings, training
 
-    from . import jobs
-    from .errors import BadSettings
-
-    settings = {k: v for k, v in vars(a).items() if k in training.Settings.__dataclass_fields__ and v is not None}
-    if a.augment is not None:
-        try:
-            settings["augment"] = json.loads(a.augment) if a.augment.strip() else {}
-        except ValueError:
-            raise BadSettings(f"--augment must be JSON like '{{\"rotation\": 10, \"shift\": 0.1}}', "
-                              f"not {a.augment!r}.") from None
-    s = training.Settings.from_dict(settings)
+    s = train_settings.from_arguments(a)
     s.resolved()  # every setting checked (exit 2 and a sentence) before the lock, the data or the model
     bar = Bar("training", force=True)
 
     def events(e):
         if e["event"] == "batch":
             bar(e["epoch"] - 1 + e["batch"] / e["steps"], e["epochs"],
-                f"epoch {e['epoch']}/{e['epochs']} loss {e['loss']:.4f} acc {e['accuracy']:.4f} ETA {e['eta_s']:.0f}s")
+                f"epoch {e['epoch']}/{e['epochs']} loss {e['loss']:.4f} acc {e['accuracy']:.4f}"
+                + (f" ETA {e['eta_s']:.0f}s" if e.get("eta_s") is not None else ""))
         elif e["event"] == "epoch":
             vals = " ".join(f"{k} {v:.4f}" for k, v in e.items() if k not in ("event", "epoch", "epochs"))
             sys.stderr.write(f"\repoch {e['epoch']}/{e['epochs']}: {vals}\n")
@@ -199,31 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", required=True)
     p.set_defaults(fn=cmd_evaluate)
     p = sub.add_parser("train", help="train a model headless; prints the new bundle's name last")
-    p.add_argument("--dataset", default="mnist")
-    p.add_argument("--arch", default="seed002_cnn")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", dest="batch_size", type=int)
-    p.add_argument("--optimizer", choices=["adam", "rmsprop", "sgd"])
-    p.add_argument("--learning-rate", dest="learning_rate", type=float)
-    p.add_argument("--schedule", choices=["constant", "plateau", "one-cycle"])
-    p.add_argument("--early-stopping", dest="early_stopping", type=int, help="patience in epochs")
-    p.add_argument("--augment", help='JSON, e.g. \'{"rotation": 10, "shift": 0.1, "zoom": 0.1, "stroke": 0.5}\'')
-    p.add_argument("--validation-fraction", dest="validation_fraction", type=float)
-    p.add_argument("--seed", type=int)
-    p.add_argument("--pen-strokes", dest="pen_strokes", action="store_true", default=None)
-    p.add_argument("--pen-repeat", dest="pen_repeat", type=int)
-    p.add_argument("--pen-sources", dest="pen_sources", help="comma-separated: unipen, pendigits")
-    p.add_argument("--emnist-sibling", dest="emnist_sibling", action="store_true", default=None,
-                   help="EMNIST byclass/bymerge: add the other layout's test images, relabelled (held-out ones left out)")
-    p.add_argument("--prior-correction", dest="prior_correction", action="store_true", default=None,
-                   help="shift the output back to the dataset's own class balance when added images changed it")
-    p.add_argument("--init-from", dest="init_from", help="start from this bundle's weights (fine-tuning)")
-    p.add_argument("--limit", type=int, help="train on the first N examples only")
-    p.add_argument("--name")
-    p.add_argument("--title")
-    p.add_argument("--no-drawn-eval", dest="drawn_eval", action="store_false", default=None,
-                   help="skip measuring drawn-input accuracy after training")
-    p.add_argument("--mixed-precision", dest="mixed_precision", choices=["auto", "on", "off"])
+    from .train_settings import add_arguments
+
+    add_arguments(p)  # one flag per training setting, from its declaration (train_settings.Settings)
     p.set_defaults(fn=cmd_train)
     return ap
 

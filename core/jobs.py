@@ -10,8 +10,8 @@
     <jobs_dir>/<id>/log.txt       the process's stdout and stderr
     <jobs_dir>/<id>/cancel        present once a cancel was asked for
 
-The worker is `python -m core.jobs run <job folder>`, started in a session of its own, so it outlives
-a page reload and even the Streamlit server; every browser session reads the same folders.
+The worker is `python -m core.job_worker run <job folder>`, started in a session of its own, so it
+outlives a page reload and even the Streamlit server; every browser session reads the same folders.
 
 One training at a time: start() takes an exclusive flock on <jobs_dir>/lock and hands the locked file
 to the worker, which holds it until it exits (the kernel drops it even after a SIGKILL). A second
@@ -30,20 +30,21 @@ import json
 import os
 import re
 import secrets
-import shlex
 import shutil
 import signal
 import subprocess
 import sys
 import time
-import traceback
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Iterator, Optional
 
 from . import config
+from .cpu_share import thread_env, train_threads
 from .errors import Busy, HWLabError
+from .job_events import Progress, log_tail, read_events  # noqa: F401 (what the pages read)
+from .train_settings import command_line  # noqa: F401 (the job's equivalent command)
 
 STATES = ("queued", "running", "done", "failed", "cancelled")
 TERMINAL = ("done", "failed", "cancelled")
@@ -202,45 +203,6 @@ class Job:
         return Progress.of(self.events())
 
 
-@dataclass
-class Progress:
-    """What the page shows, folded from the events."""
-    device: Optional[dict] = None
-    status: Optional[str] = None
-    epoch: int = 0  # the epoch under way (1-based), or the last one finished
-    epochs: Optional[int] = None
-    batch: int = 0
-    steps: Optional[int] = None
-    eta_s: Optional[float] = None
-    batches: list[dict] = field(default_factory=list)  # (x = epochs done, loss, accuracy) of the running means
-    history: list[dict] = field(default_factory=list)  # one row per finished epoch
-    evaluation: Optional[dict] = None
-    last_event_t: Optional[float] = None
-
-    @classmethod
-    def of(cls, events: list[dict]) -> "Progress":
-        p = cls()
-        for e in events:
-            kind = e.get("event")
-            p.last_event_t = e.get("t", p.last_event_t)
-            if kind == "device":
-                p.device = {k: v for k, v in e.items() if k not in ("event", "t")}
-            elif kind == "status":
-                p.status = e.get("message")
-            elif kind == "batch":
-                p.epoch, p.epochs, p.batch, p.steps = e["epoch"], e["epochs"], e["batch"], e["steps"]
-                p.eta_s = e.get("eta_s")
-                p.batches.append({"x": e["epoch"] - 1 + e["batch"] / max(e["steps"], 1),
-                                  "loss": e.get("loss"), "accuracy": e.get("accuracy")})
-            elif kind == "epoch":
-                p.epoch, p.epochs = e["epoch"], e.get("epochs", p.epochs)
-                p.batch = p.steps or p.batch
-                p.history.append({k: v for k, v in e.items() if k not in ("event", "t", "epochs")})
-            elif kind == "evaluation":
-                p.evaluation = {k: v for k, v in e.items() if k not in ("event", "t")}
-        return p
-
-
 def _job_dir(job_id: str) -> Path:
     if not isinstance(job_id, str) or not ID_RE.match(job_id):
         raise HWLabError(f"{job_id!r} is not a training job id.")
@@ -249,30 +211,6 @@ def _job_dir(job_id: str) -> Path:
 
 def _new_id() -> str:
     return datetime.now().strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
-
-
-def command_line(settings: dict) -> str:
-    """The `python -m core train` command that trains the same thing headless."""
-    from .training import Settings
-
-    default = asdict(Settings())
-    flags = {"batch_size": "--batch-size", "learning_rate": "--learning-rate", "early_stopping": "--early-stopping",
-             "validation_fraction": "--validation-fraction", "pen_repeat": "--pen-repeat",
-             "pen_sources": "--pen-sources", "init_from": "--init-from", "mixed_precision": "--mixed-precision"}
-    parts = ["python -m core train", f"--dataset {shlex.quote(str(settings['dataset']))}",
-             f"--arch {shlex.quote(str(settings['arch']))}"]
-    for k, v in settings.items():
-        if k in ("dataset", "arch") or v is None or (k in default and v == default[k]):
-            continue
-        if k == "drawn_eval":
-            parts.append("--no-drawn-eval")
-        elif isinstance(v, bool):  # the switches that are off by default: a bare flag
-            parts.append("--" + k.replace("_", "-"))
-        elif k == "augment":
-            parts.append("--augment " + shlex.quote(json.dumps(v, separators=(",", ":"))))
-        elif k in default:
-            parts.append(f"{flags.get(k, '--' + k.replace('_', '-'))} {shlex.quote(str(v))}")
-    return " ".join(parts)
 
 
 def start(settings) -> Job:
@@ -297,11 +235,12 @@ def start(settings) -> Job:
                                      "command": command_line(asdict(resolved))})
         _write_json(d / "state.json", {"state": "queued", "created": _now()})
         (d / "events.jsonl").touch()
-        env = {**os.environ, **env_dirs, "HWLAB_JOB_LOCK_FD": str(fd), "PYTHONUNBUFFERED": "1",
+        env = {**os.environ, **env_dirs, **thread_env(train_threads()),  # its share of the CPU: cpu_share.py
+               "HWLAB_JOB_LOCK_FD": str(fd), "PYTHONUNBUFFERED": "1",
                "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3")}
         try:
             with open(d / "log.txt", "ab") as log:
-                proc = subprocess.Popen([sys.executable, "-m", "core.jobs", "run", str(d)], cwd=str(config.ROOT),
+                proc = subprocess.Popen([sys.executable, "-m", "core.job_worker", "run", str(d)], cwd=str(config.ROOT),
                                         env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                         pass_fds=(fd,), start_new_session=True)
         except OSError as exc:
@@ -329,8 +268,8 @@ def cancel(job_id: str) -> Job:
 
 
 def _state_file(d: Path) -> dict:
-    st = _read_json(d / "state.json", None)
-    return st if isinstance(st, dict) else {"state": "failed", "message": "state.json is missing or unreadable"}
+    state = _read_json(d / "state.json", None)
+    return state if isinstance(state, dict) else {"state": "failed", "message": "state.json is missing or unreadable"}
 
 
 def _last_word(d: Path) -> Optional[dict]:
@@ -347,14 +286,14 @@ def get(job_id: str) -> Job:
     meta = _read_json(d / "job.json", None)
     if not isinstance(meta, dict):
         raise HWLabError(f"There is no training job {job_id}.")
-    st = _state_file(d)
+    state = _state_file(d)
     settings = _read_json(d / "settings.json", {}) or {}
     cancel_flag = d / "cancel"
-    if not st.get("pid"):
+    if not state.get("pid"):
         with contextlib.suppress(OSError, ValueError):
-            st["pid"] = int((d / "pid").read_text())
-    if st.get("state") not in TERMINAL:
-        pid = st.get("pid")
+            state["pid"] = int((d / "pid").read_text())
+    if state.get("state") not in TERMINAL:
+        pid = state.get("pid")
         alive = _proc_alive(pid, job_id)
         if not alive and pid is None and time.time() - meta.get("created", 0) < 30:
             alive = True  # start() has not written the pid yet
@@ -368,22 +307,22 @@ def get(job_id: str) -> Job:
         if not alive:
             word = _last_word(d)
             if word is not None:
-                st = {**st, "state": word["event"], "message": word.get("message"), "ended": word.get("t")}
+                state = {**state, "state": word["event"], "message": word.get("message"), "ended": word.get("t")}
                 if word["event"] == "done":  # died between its last event and its state file
-                    st.update(bundle=word.get("name"), test_accuracy=word.get("test_accuracy"),
+                    state.update(bundle=word.get("name"), test_accuracy=word.get("test_accuracy"),
                               message=f"Saved as {word.get('name')}.")
             elif cancel_flag.exists():
-                st = {**st, "state": "cancelled", "ended": _now(),
+                state = {**state, "state": "cancelled", "ended": _now(),
                       "message": "Cancelled: the training process was stopped before it finished; nothing was saved."}
             else:
-                st = {**st, "state": "failed", "ended": _now(),
+                state = {**state, "state": "failed", "ended": _now(),
                       "message": f"The training process (pid {pid}) ended without finishing: it was killed or "
                                  f"crashed (out of memory?). Nothing was saved. See the log."}
-            _write_json(d / "state.json", st)
+            _write_json(d / "state.json", state)
             _sweep_partial_bundles(meta.get("dirs", {}).get("HWLAB_MODELS_DIR"))
-    return Job(id=job_id, dir=d, state=st.get("state", "failed"), settings=settings, created=meta.get("created", 0),
-               pid=st.get("pid"), started=st.get("started"), ended=st.get("ended"), message=st.get("message"),
-               bundle=st.get("bundle"), test_accuracy=st.get("test_accuracy"),
+    return Job(id=job_id, dir=d, state=state.get("state", "failed"), settings=settings, created=meta.get("created", 0),
+               pid=state.get("pid"), started=state.get("started"), ended=state.get("ended"), message=state.get("message"),
+               bundle=state.get("bundle"), test_accuracy=state.get("test_accuracy"),
                cancel_requested=cancel_flag.exists(), meta=meta)
 
 
@@ -439,141 +378,3 @@ def wait(job_id: str, timeout: float = 600.0, poll: float = 0.5) -> Job:
         job = get(job_id)
     return job
 
-
-# ---------------------------------------------------------------- reading events and the log
-_EVENTS_CACHE: dict[str, tuple[int, int, list[dict]]] = {}  # path -> (inode, bytes read, events)
-
-
-def read_events(d: Path) -> list[dict]:
-    """The job's events so far (read incrementally: a poll reads only what was appended)."""
-    path = Path(d) / "events.jsonl"
-    try:
-        st = path.stat()
-    except OSError:
-        return []
-    key = str(path)
-    inode, offset, events = _EVENTS_CACHE.get(key, (st.st_ino, 0, []))
-    if inode != st.st_ino or st.st_size < offset:
-        offset, events = 0, []
-    if st.st_size > offset:
-        with open(path, "rb") as fh:
-            fh.seek(offset)
-            chunk = fh.read(st.st_size - offset)
-        end = chunk.rfind(b"\n") + 1  # a line still being written waits for the next look
-        events = events + [json.loads(line) for line in chunk[:end].splitlines() if line.strip()]
-        offset += end
-        _EVENTS_CACHE[key] = (st.st_ino, offset, events)
-    return list(events)
-
-
-def log_tail(d: Path, max_chars: int = 4000) -> str:
-    path = Path(d) / "log.txt"
-    try:
-        with open(path, "rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(0, size - max_chars))
-            text = fh.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
-    return text.replace("\r", "\n")
-
-
-# ---------------------------------------------------------------- the worker
-class _Events:
-    """Appends events as JSON lines with their time; batch events at most once a second."""
-
-    def __init__(self, path: Path):
-        self.fh = open(path, "a", buffering=1)
-        self.last_batch = 0.0
-
-    def __call__(self, e: dict) -> None:
-        now = time.time()
-        if e.get("event") == "batch":
-            if now - self.last_batch < BATCH_EVENT_EVERY_S and e.get("batch") != e.get("steps"):
-                return
-            self.last_batch = now
-        self.fh.write(json.dumps({**e, "t": round(now, 3)}, default=float) + "\n")
-        self.fh.flush()
-        if e.get("event") in ("status", "device", "epoch", "evaluation", "done"):
-            print(json.dumps(e, default=float), flush=True)  # the log tells the same story
-
-
-class _Stop(Exception):
-    """SIGTERM: the cancel fallback, raised wherever the worker is (even before training starts)."""
-
-
-def run(job_dir: str) -> int:
-    """The worker: train the job's settings, writing events and state. Exit code 0 when done."""
-    d = Path(job_dir).resolve()
-    job_id = d.name
-    stop = {"asked": False}
-
-    def on_term(signum, frame):
-        if not stop["asked"]:
-            stop["asked"] = True
-            raise _Stop()
-
-    signal.signal(signal.SIGTERM, on_term)
-    lock_fd = int(os.environ.get("HWLAB_JOB_LOCK_FD", "-1"))
-    if lock_fd < 0:  # started by hand: take the lock ourselves
-        lock_fd = _try_lock(retries=10)
-        if lock_fd is None:
-            raise Busy(_busy_message(holder() or {}))
-    _write_holder(lock_fd, {"pid": os.getpid(), "job": job_id, "since": time.time()})
-    state = {**_state_file(d), "state": "running", "pid": os.getpid(), "started": _now()}
-    _write_json(d / "state.json", state)
-    emit = _Events(d / "events.jsonl")
-    cancel_flag = d / "cancel"
-
-    def cancelled() -> bool:
-        return stop["asked"] or cancel_flag.exists()
-
-    def finish(kind: str, message: Optional[str], **extra) -> None:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        if kind != "done":  # training.train wrote its own "done" event
-            emit({"event": kind, **({"message": message} if message else {})})
-        _write_json(d / "state.json", {**state, "state": kind, "ended": _now(), "message": message, **extra})
-        with contextlib.suppress(OSError):
-            os.close(lock_fd)  # the next training may start while this process winds down
-
-    emit({"event": "status", "message": "starting (loading the training library)"})
-    meta = _read_json(d / "job.json", {}) or {}
-    try:
-        from . import registry
-        from .training import Cancelled, Settings, train
-    except _Stop:
-        finish("cancelled", "Cancelled before training started: nothing was saved.")
-        return 1
-    try:
-        settings = Settings.from_dict(_read_json(d / "settings.json", {}) or {})
-        if cancelled():
-            raise Cancelled()
-        name = train(settings, emit, cancelled, command=f"{meta.get('command', 'python -m core train')}"
-                                                        f"  # Train page, job {job_id}")
-        acc = (registry.inspect(name).card or {}).get("test_accuracy")
-        finish("done", f"Saved as {name}.", bundle=name, test_accuracy=acc)
-        return 0
-    except (Cancelled, _Stop):
-        finish("cancelled", "Cancelled: nothing was saved.")
-        return 1
-    except HWLabError as exc:
-        finish("failed", str(exc))
-        print(f"error: {exc}", flush=True)
-        return 2
-    except Exception as exc:  # a bug, or the machine (out of memory, ...): the log keeps the traceback
-        traceback.print_exc()
-        finish("failed", f"Training failed: {type(exc).__name__}: {exc}")
-        return 1
-
-
-def main(argv: Optional[list[str]] = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) == 2 and argv[0] == "run":
-        return run(argv[1])
-    sys.stderr.write("usage: python -m core.jobs run JOB_FOLDER\n")
-    return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

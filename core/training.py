@@ -11,124 +11,23 @@ import os
 import platform
 import sys
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Callable, Optional
 
 import numpy as np
 
-from . import datasets, drawn, evaluation, registry, zoo
+from . import datasets, drawn, evaluation, registry, train_estimate, zoo
 from .augment import augmenter
-from .errors import BadSettings, DatasetMissing
+from .errors import DatasetMissing
+from .train_progress import progress_callback
+from .train_settings import MAX_BATCH, OPTIMIZERS, SCHEDULES, Settings, _check  # noqa: F401 (the trainer's API)
 
 Events = Optional[Callable[[dict], None]]
-OPTIMIZERS = ("adam", "rmsprop", "sgd")
-SCHEDULES = ("constant", "plateau", "one-cycle")
-MAX_BATCH = 8192
 
 
 class Cancelled(Exception):
     """The job was asked to stop; nothing was saved."""
-
-
-@dataclass
-class Settings:
-    dataset: str = "mnist"
-    arch: str = "seed002_cnn"
-    epochs: Optional[int] = None  # None: the architecture's default
-    batch_size: int = 128
-    optimizer: str = "adam"
-    learning_rate: Optional[float] = None  # None: the architecture's default, else 1e-3
-    schedule: Optional[str] = None  # constant, plateau or one-cycle
-    early_stopping: int = 0  # patience in epochs (restores the best weights); 0 = off
-    augment: Optional[dict] = None  # rotation (degrees), shift, zoom (fractions), stroke; None: arch default
-    validation_fraction: float = 0.1
-    seed: int = 0
-    pen_strokes: bool = False  # add the pen-stroke training writers' drawings to the training data
-    pen_repeat: int = 1  # how many times those drawings are repeated in the training set
-    pen_sources: str = "unipen"  # comma-separated: unipen, pendigits (each split by writer, see drawn.py)
-    init_from: Optional[str] = None  # start from this bundle's weights (same architecture; output layer
-    #                                  kept only when the classes are the same: transfer learning otherwise)
-    limit: Optional[int] = None  # train on the first N examples only (quick tries and tests)
-    name: Optional[str] = None  # bundle name; default <dataset>-<arch>
-    title: Optional[str] = None
-    mixed_precision: str = "auto"  # auto (on a GPU), on, off
-    drawn_eval: bool = True  # measure drawn-input accuracy after training (renders pen strokes once, cached)
-    emnist_sibling: bool = False  # EMNIST byclass/bymerge: add the other layout's images (datasets.emnist_sibling_images)
-    prior_correction: bool = False  # shift the output back to the dataset's own class balance (prior_shift)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Settings":
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise BadSettings(f"Unknown training settings: {', '.join(sorted(unknown))}.")
-        return cls(**d)
-
-    def resolved(self) -> "Settings":
-        """Checked settings with the architecture's defaults filled in. Raises BadSettings."""
-        _check(isinstance(self.arch, str), f"The architecture must be a name, not {self.arch!r}.")
-        a = zoo.get(self.arch)  # raises for an unknown architecture
-        _check(isinstance(self.dataset, str) and self.dataset in datasets.DATASETS,
-               f"Unknown dataset {self.dataset!r}. Known: {', '.join(datasets.DATASETS)}.")
-        d = a.defaults
-        s = Settings(**{**asdict(self)})
-        s.epochs = self.epochs if self.epochs is not None else d.get("epochs", 10)
-        s.learning_rate = self.learning_rate if self.learning_rate is not None else d.get("learning_rate", 1e-3)
-        s.schedule = self.schedule or d.get("schedule", "constant")
-        aug = self.augment if self.augment is not None else d.get("augment", {})
-        _check(isinstance(aug, dict), f"Augmentation must be a mapping like {{\"rotation\": 10}}, not {aug!r}.")
-        s.augment = dict(aug)
-        _check(_int(s.epochs) and 1 <= s.epochs <= 1000, f"Epochs must be a whole number from 1 to 1000, not {s.epochs!r}.")
-        _check(_int(s.batch_size) and 1 <= s.batch_size <= MAX_BATCH,
-               f"Batch size must be a whole number from 1 to {MAX_BATCH}, not {s.batch_size!r}.")
-        _check(_num(s.learning_rate) and 0 < s.learning_rate <= 10,
-               f"The learning rate must be a positive number up to 10, not {s.learning_rate!r}.")
-        _check(s.optimizer in OPTIMIZERS, f"Optimizer must be one of {', '.join(OPTIMIZERS)}, not {s.optimizer!r}.")
-        _check(s.schedule in SCHEDULES, f"Schedule must be one of {', '.join(SCHEDULES)}, not {s.schedule!r}.")
-        _check(_num(s.validation_fraction) and 0 <= s.validation_fraction < 0.9,
-               f"The validation fraction must be at least 0 and below 0.9, not {s.validation_fraction!r}.")
-        _check(_int(s.early_stopping) and 0 <= s.early_stopping <= 1000,
-               f"Early-stopping patience must be 0 (off) to 1000 epochs, not {s.early_stopping!r}.")
-        _check(_int(s.seed) and 0 <= s.seed < 2**32, f"The seed must be a whole number from 0 to 2^32-1, not {s.seed!r}.")
-        _check(isinstance(s.pen_strokes, bool), f"Pen strokes must be on or off, not {s.pen_strokes!r}.")
-        _check(_int(s.pen_repeat) and 1 <= s.pen_repeat <= 10, f"Pen repeat must be 1 to 10, not {s.pen_repeat!r}.")
-        _check(s.limit is None or (_int(s.limit) and s.limit >= 10),
-               f"A training limit must be at least 10 examples, not {s.limit!r}.")
-        _check(isinstance(s.drawn_eval, bool), f"drawn_eval must be on or off, not {s.drawn_eval!r}.")
-        _check(isinstance(s.emnist_sibling, bool), f"emnist_sibling must be on or off, not {s.emnist_sibling!r}.")
-        _check(isinstance(s.prior_correction, bool), f"prior_correction must be on or off, not {s.prior_correction!r}.")
-        _check(not s.emnist_sibling or s.dataset.removeprefix("emnist-") in datasets.EMNIST_SIBLING,
-               f"Only EMNIST byclass and bymerge have a sibling file to add, not {s.dataset}.")
-        _check(s.mixed_precision in ("auto", "on", "off"), "Mixed precision must be auto, on or off.")
-        for k, v in s.augment.items():
-            top = {"rotation": 180.0, "shift": 0.5, "zoom": 0.5, "stroke": 1.0}.get(k)
-            _check(top is not None, f"Unknown augmentation {k!r} (rotation, shift, zoom, stroke).")
-            _check(_num(v) and 0 <= v <= top, f"Augmentation {k} must be 0 to {top:g}, not {v!r}.")
-        _check(s.title is None or isinstance(s.title, str), "The title must be text.")
-        _check(isinstance(s.pen_sources, str), f"Pen sources must be text like 'unipen,pendigits', not {s.pen_sources!r}.")
-        if s.name is not None:
-            registry.check_name(s.name)
-        _check(all(src in drawn.SOURCES for src in s.pen_sources.split(",")),
-               f"Pen sources must be among {', '.join(drawn.SOURCES)}, not {s.pen_sources!r}.")
-        if s.init_from is not None:
-            b = registry.inspect(s.init_from)  # raises BadModel for an unknown name
-            _check(b.ok and b.card.get("architecture", {}).get("name") == s.arch,
-                   f"{s.init_from} cannot seed a {s.arch}: {b.error or 'its architecture differs'}.")
-        return s
-
-
-def _int(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _num(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def _check(ok: bool, message: str) -> None:
-    if not ok:
-        raise BadSettings(message)
 
 
 # ---------------------------------------------------------------- device
@@ -213,49 +112,10 @@ def _optimizer(s: Settings, steps_per_epoch: int):
 
     lr = _one_cycle(s.learning_rate, s.epochs * steps_per_epoch) if s.schedule == "one-cycle" else s.learning_rate
     if s.optimizer == "adam":
-        return keras.optimizers.Adam(lr)
+        return keras.optimizers.Adam(lr, beta_1=s.adam_beta_1, beta_2=s.adam_beta_2)
     if s.optimizer == "rmsprop":
         return keras.optimizers.RMSprop(lr)
     return keras.optimizers.SGD(lr, momentum=0.9, nesterov=True)
-
-
-def _progress_callback(events: Events, cancel, steps: int, epochs: int, history: list, clock: dict):
-    import keras
-
-    class Progress(keras.callbacks.Callback):
-        # Batch ends are dispatched on a helper thread, so the compiled steps run ahead without a device
-        # sync each batch (the logs are read as floats only twice a second).
-        async_safe = True
-
-        def on_train_begin(self, logs=None):
-            clock["start"] = time.time()
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.epoch, self.t_epoch, self.t_emit = epoch, time.time(), 0.0
-
-        def on_train_batch_end(self, batch, logs=None):
-            if cancel and cancel():
-                self.model.stop_training = True
-                clock["cancelled"] = True
-            now = time.time()
-            if events and (now - self.t_emit > 0.5 or batch + 1 == steps):  # floats force a device sync
-                self.t_emit = now
-                done = self.epoch * steps + batch + 1
-                rate = done / max(now - clock["start"], 1e-9)
-                events({"event": "batch", "epoch": self.epoch + 1, "epochs": epochs, "batch": batch + 1,
-                        "steps": steps, "loss": float(logs.get("loss", float("nan"))),
-                        "accuracy": float(logs.get("accuracy", float("nan"))),
-                        "eta_s": (epochs * steps - done) / rate})
-
-        def on_epoch_end(self, epoch, logs=None):
-            lr = self.model.optimizer.learning_rate
-            row = {"epoch": epoch + 1, **{k: float(v) for k, v in (logs or {}).items() if k != "learning_rate"},
-                   "learning_rate": float(np.asarray(lr)), "seconds": time.time() - self.t_epoch}
-            history.append(row)
-            if events:
-                events({"event": "epoch", **row, "epochs": epochs})
-
-    return Progress()
 
 
 # ---------------------------------------------------------------- data
@@ -298,10 +158,9 @@ def _training_arrays(s: Settings, ds: datasets.Dataset, events: Events):
     if s.limit:
         x, y = x[:s.limit], y[:s.limit]
     xv = yv = None
-    if s.validation_fraction > 0 and len(y) >= 20:
-        rng = np.random.default_rng(s.seed)
-        perm = rng.permutation(len(y))
-        k = max(1, int(round(len(y) * s.validation_fraction)))
+    k = datasets.validation_count(len(y), s.validation_fraction)  # the one rule, also shown on the Datasets page
+    if k:
+        perm = np.random.default_rng(s.seed).permutation(len(y))
         xv, yv, x, y = x[perm[:k]], y[perm[:k]], x[perm[k:]], y[perm[k:]]
     notes = []
     if s.emnist_sibling:
@@ -384,6 +243,7 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
           command: Optional[str] = None) -> str:
     """Train, evaluate on the held-out test set, save a new bundle; returns its name.
     events receives dicts: status, batch, epoch, evaluation, done. Raises Cancelled when cancel() says so."""
+    started = time.time()
     s = settings.resolved()  # every setting is checked before any work starts
     emit = events or (lambda e: None)
 
@@ -393,6 +253,7 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
 
     emit({"event": "status", "message": f"loading {s.dataset}"})
     ds = datasets.load(s.dataset)
+    s = settings.resolved(n_train=min(len(ds.train), s.limit or len(ds.train)))  # a small dataset's suggestions
     check_init_from(s, ds)  # before any work: a leak would make the test figure dishonest
     stop_if_cancelled()
     import keras
@@ -427,14 +288,15 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
 
     history: list[dict] = []
     clock: dict = {}
-    callbacks = [_progress_callback(emit, cancel, steps, s.epochs, history, clock)]
+    callbacks = [progress_callback(emit, cancel, steps, s.epochs, history, clock)]
     monitor = "val_loss" if xv is not None else "loss"
     if s.schedule == "plateau":
         callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=2, min_lr=1e-6))
     if s.early_stopping:
         callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=s.early_stopping,
                                                        restore_best_weights=True))
-    emit({"event": "status", "message": f"training {s.arch} on {len(y):,} images for {s.epochs} epochs on {dev['name']}"})
+    emit({"event": "status",
+          "message": f"training {s.arch} on {len(y):,} images for {plural(s.epochs, 'epoch')} on {dev['name']}"})
     try:
         trainer.fit(x, y, batch_size=batch_size, epochs=s.epochs, shuffle=True, verbose=0,
                     validation_data=None if xv is None else (xv, yv), callbacks=callbacks)
@@ -464,8 +326,15 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
     card = make_card(s, ds, final, dev, summary, figures, train_acc, train_seconds, len(y), extra_note, history, command)
     stop_if_cancelled()  # the last moment a cancel is honoured: from here the bundle is written atomically
     name = registry.save_bundle(final, card, history, summary, mis, name=s.name or f"{s.dataset}-{s.arch}")
+    if clock.get("batches_per_s"):  # this machine's rate and overhead, for the Train page's estimate
+        images_per_s = clock["batches_per_s"] * batch_size
+        train_estimate.record(s.arch, images_per_s, time.time() - started - len(y) * len(history) / images_per_s)
     emit({"event": "done", "name": name, "test_accuracy": summary["accuracy"]})
     return name
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 def make_card(s: Settings, ds, model, dev, summary, figures, train_acc, seconds, n_train, extra_note, history, command):

@@ -95,6 +95,11 @@ def test_a_job_runs_reports_progress_is_cancelled_and_one_runs_at_a_time(dirs):
 
     job = wait_for(job.id, training_batches)
     assert job.state == "running" and jobs.current().id == job.id and jobs.holder()["pid"] == job.pid
+    # It yields to the app: a lower CPU priority and capped compute threads (core.job_worker).
+    assert os.getpriority(os.PRIO_PROCESS, job.pid) >= min(os.getpriority(os.PRIO_PROCESS, 0) + 10, 19)
+    environ = dict(v.split(b"=", 1) for v in Path(f"/proc/{job.pid}/environ").read_bytes().split(b"\0") if b"=" in v)
+    assert int(environ[b"TF_NUM_INTRAOP_THREADS"]) == max(1, os.cpu_count() - 1)
+    job = wait_for(job.id, lambda j: j.progress().eta_s is not None)  # said once enough batches are measured
     p = job.progress()
     assert p.device["kind"] == "cpu" and p.epochs == 50 and p.steps == 1125 and p.eta_s > 0
     assert p.batches and p.batches[-1]["loss"] > 0

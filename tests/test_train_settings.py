@@ -1,0 +1,88 @@
+"""The one declaration of the training settings (core.train_settings): the command line, a job's command and
+the Train page's form are built from it; suggestions adapt to a small dataset; the Quick preset; the time
+left is said only once it is measured, and smoothed; the measured training-time estimate."""
+import argparse
+import shlex
+
+import pytest
+
+from core import train_estimate, train_settings, zoo
+from core.cli import build_parser
+from core.errors import BadSettings
+from core.train_progress import TimeLeft
+from core.train_settings import OPTIONS, PRESETS, Settings, command_line, from_arguments, suggested
+
+
+def train_args(*argv) -> argparse.Namespace:
+    return build_parser().parse_args(["train", *argv])
+
+
+def test_every_setting_has_a_flag_and_the_cli_names_none_of_them():
+    a = train_args()
+    assert set(OPTIONS) <= set(vars(a))  # one flag per declared setting, built from the declaration
+    assert from_arguments(a) == Settings()  # no flag: the declared defaults
+    cli = open(train_settings.__file__.replace("train_settings.py", "cli.py")).read()
+    named = [name for name in OPTIONS if f'"--{name.replace("_", "-")}"' in cli]
+    assert named == ["dataset"]  # `evaluate --dataset` only: no training setting is spelled out in cli.py
+
+
+def test_a_jobs_command_line_parses_back_to_the_same_settings():
+    s = Settings(dataset="emnist-bymerge", arch="hwnet", epochs=3, batch_size=64, learning_rate=0.002,
+                 augment={"rotation": 8.0}, drawn_eval=False, emnist_sibling=True, title="My net", limit=500,
+                 adam_beta_1=0.8)
+    cmd = command_line(vars(s))
+    argv = shlex.split(cmd)
+    assert argv[:4] == ["python", "-m", "core", "train"]
+    assert from_arguments(train_args(*argv[4:])) == s
+
+
+def test_the_quick_preset_fills_what_the_flags_leave():
+    s = from_arguments(train_args("--preset", "quick"))
+    assert s.arch == PRESETS["quick"]["arch"] == "quicknet" and s.validation_fraction == 0.0
+    r = s.resolved(n_train=60000)
+    d = zoo.get("quicknet").defaults
+    assert (r.epochs, r.batch_size, r.learning_rate, r.adam_beta_1, r.adam_beta_2) == \
+        (d["epochs"], d["batch_size"], d["learning_rate"], d["adam_beta_1"], d["adam_beta_2"])
+    assert from_arguments(train_args("--preset", "quick", "--epochs", "2", "--arch", "hwnet")).epochs == 2
+    assert from_arguments(train_args("--preset", "quick", "--arch", "hwnet")).arch == "hwnet"
+    with pytest.raises(BadSettings, match="Unknown preset 'slow'"):
+        train_settings.with_preset("slow", {})
+    with pytest.raises(SystemExit):  # argparse's own sentence and exit code 2
+        train_args("--preset", "slow")
+
+
+@pytest.mark.parametrize("arch", list(zoo.ARCHS))
+def test_suggestions_adapt_to_a_small_dataset_only(arch):
+    big, small = suggested(arch, 60000), suggested(arch, 1437)
+    assert big == suggested(arch)  # a large dataset: the architecture's own suggestions
+    assert small["batch_size"] == min(big["batch_size"], train_settings.SMALL_DATA_BATCH)
+    steps = -(-(1437 - 144) // small["batch_size"])  # 10% held out for validation
+    assert small["epochs"] * steps >= train_settings.SMALL_DATA_STEPS and small["epochs"] >= big["epochs"]
+
+
+def test_resolving_keeps_what_was_given_and_fills_the_rest():
+    r = Settings(arch="hwnet", epochs=3).resolved(n_train=1000)
+    assert r.epochs == 3 and r.batch_size == train_settings.SMALL_DATA_BATCH
+    with pytest.raises(BadSettings, match="Adam's beta 1 must be at least 0 and below 1, not 1.0"):
+        Settings(adam_beta_1=1.0).resolved()
+
+
+def test_time_left_waits_for_enough_batches_then_is_smoothed():
+    t = TimeLeft(total_batches=1000)
+    said = [t.update(done, 100.0 + done * 0.1) for done in range(1, 25)]  # 10 batches a second
+    assert all(s is None for s in said)  # warm-up, then fewer than MIN_BATCHES measured: no guess
+    eta = None
+    for done in range(25, 60):
+        eta = t.update(done, 100.0 + done * 0.1)
+    assert eta == pytest.approx((1000 - 59) / 10, rel=0.01)
+    slow = t.update(70, 100.0 + 59 * 0.1 + 11.0)  # one slow stretch: 1 batch a second for 11 batches
+    assert eta * 0.9 < slow < (1000 - 70) / 1.0 / 3  # it moves, but far less than a raw rate would
+
+
+def test_the_estimate_is_the_measured_rate_and_overhead(tmp_path, monkeypatch):
+    monkeypatch.setenv("HWLAB_CACHE_DIR", str(tmp_path))
+    assert train_estimate.estimate("quicknet", 60000, "1") is None  # never measured here: no guess
+    train_estimate.record("quicknet", images_per_s=3000.0, overhead_s=7.0, threads="1")
+    est = train_estimate.estimate("quicknet", 60000, "1")
+    assert est["seconds"] == pytest.approx(7.0 + 20.0)
+    assert train_estimate.estimate("quicknet", 60000, "all") is None  # another thread cap, another rate
