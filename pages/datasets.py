@@ -14,7 +14,7 @@ from core import config, datasets
 from core import kaggle_submission as submission
 from core.datasets import kaggle
 from core.errors import HWLabError
-from ui.state import bundles, current_model_name, page_frame, predictor
+from ui.state import bundles, current_model_name, dataset, page_frame, predictor
 
 page_frame()
 
@@ -23,29 +23,11 @@ SEED_KEY = "datasets_seed"
 
 
 # ---------------------------------------------------------------- cached loading (never mutate what comes back)
-@st.cache_resource(show_spinner="Loading the dataset…", max_entries=3)
-def _load(name: str, signature: tuple) -> datasets.Dataset:
-    ds = datasets.load(name, download=False)
-    for s in (ds.train, ds.test):
-        s.x.setflags(write=False)
-        s.y.setflags(write=False)
-    return ds
-
-
 @st.cache_resource(show_spinner="Reading test.csv…", max_entries=1)
 def _kaggle_test(path: str, mtime: float) -> kaggle.KaggleCSV:
     data = kaggle.read_csv(path, "test")
     data.x.setflags(write=False)
     return data
-
-
-def _signature(status: dict) -> tuple:
-    """Changes when the dataset's files do (a download or an upload), so the cache reloads."""
-    sig = (str(config.data_dir()),) + tuple(status["present"])
-    if status["name"] == "kaggle-digit-recognizer":
-        p = kaggle.find("train")
-        sig += (p.stat().st_mtime_ns if p else 0,)
-    return sig
 
 
 # ---------------------------------------------------------------- pictures
@@ -215,7 +197,7 @@ if name == "kaggle-digit-recognizer":
     status = datasets.file_status(name)  # after an upload
 
 try:
-    ds = _load(name, _signature(status))
+    ds = dataset(name)
 except HWLabError as exc:
     st.error(str(exc))
     if datasets.can_download(name):

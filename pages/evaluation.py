@@ -10,7 +10,7 @@ import streamlit as st
 from core import datasets, evaluation, registry
 from core.errors import HWLabError
 from ui.explain_view import explain_input
-from ui.state import current_model_name, current_predictor, page_frame
+from ui.state import current_model_name, current_predictor, dataset_on_disk, page_frame
 from core.pictures import pixels
 
 page_frame()
@@ -28,12 +28,6 @@ card = bundle.card or {}
 key_of_model = f"{name}@{bundle.mtime}"
 
 
-@st.cache_resource(show_spinner="Reading the dataset…", max_entries=2)
-def local_dataset(dataset: str):
-    """The dataset from disk (never downloaded here); shared read-only by every session."""
-    return datasets.load_offline(dataset)
-
-
 # ---------------------------------------------------------------- which evaluation
 fresh_all = st.session_state.setdefault("fresh_evaluations", {})
 stored_error = None
@@ -48,7 +42,7 @@ with top[1]:
         if st.button("Evaluate afresh on the test set", icon="🔄", key="evaluate_afresh",
                      help="Runs the model on every test image (also makes correct predictions browsable)."):
             bar = st.progress(0.0, text="Loading the dataset…")
-            ds = local_dataset(card["dataset"])
+            ds = dataset_on_disk(card["dataset"])
             if ds is None:
                 bar.empty()
                 st.error(f"The {card['dataset']} files could not be read from disk.")

@@ -13,13 +13,14 @@ from PIL import Image
 
 from core import explain, pictures, registry
 from core.errors import HWLabError
+from ui.state import dataset_on_disk
 
 
 # The caches take the loaded model as `_pred` (Streamlit does not hash arguments named with a leading
 # underscore) and are keyed by the bundle's name and file time: a replaced bundle is built afresh.
 @st.cache_resource(show_spinner=False, max_entries=6)
 def _explainer(_pred: registry.Predictor, name: str, mtime: float, method: str) -> explain.Explainer:
-    bg, source = explain.background(name)
+    bg, source = explain.background(name, dataset=dataset_on_disk((_pred.card or {}).get("dataset", "")))
     return explain.Explainer(_pred.model, bg, method, classes=_pred.classes, background_source=source)
 
 

@@ -100,6 +100,12 @@ def file_status(name: str) -> dict:
             "source": s.source, "download": download_how}
 
 
+def signature(name: str) -> tuple:
+    """Changes when a dataset's files do (a download, an upload, another data folder): a cache key."""
+    s = spec(name)
+    return (str(config.data_dir()),) + tuple(file_status(name)["present"]) + s.version()
+
+
 def load_offline(name: str) -> Optional[Dataset]:
     """The dataset when its files are already on disk, else None. Never downloads (a page must not stall
     on the network); may take a few seconds to read."""
