@@ -71,12 +71,12 @@ def on_disk(name: str) -> bool:
 
 def can_download(name: str) -> bool:
     """Whether `fetch` can get this dataset's official files (MNIST and EMNIST; not Kaggle, which needs a login)."""
-    return spec(name).can_download
+    return name in DATASETS and DATASETS[name].can_download
 
 
 def download_size_mb(name: str) -> Optional[float]:
     """About how many MB `fetch(name)` would download now (0 when nothing is missing), None if it cannot."""
-    return spec(name).download_size_mb()
+    return DATASETS[name].download_size_mb() if name in DATASETS else None
 
 
 def fetch(name: str, progress: Progress = None) -> None:
