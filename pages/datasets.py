@@ -6,7 +6,6 @@ import math
 import time
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 from PIL import Image, ImageDraw, ImageFont
 
@@ -14,7 +13,8 @@ from core import config, datasets
 from core import kaggle_submission as submission
 from core.datasets import kaggle
 from core.errors import HWLabError
-from ui.state import bundles, current_model_name, page_frame, predictor
+from ui.charts import class_bars
+from ui.state import bundles, current_model_name, dataset, page_frame, predictor
 
 page_frame()
 
@@ -23,29 +23,11 @@ SEED_KEY = "datasets_seed"
 
 
 # ---------------------------------------------------------------- cached loading (never mutate what comes back)
-@st.cache_resource(show_spinner="Loading the dataset…", max_entries=3)
-def _load(name: str, signature: tuple) -> datasets.Dataset:
-    ds = datasets.load(name, download=False)
-    for s in (ds.train, ds.test):
-        s.x.setflags(write=False)
-        s.y.setflags(write=False)
-    return ds
-
-
 @st.cache_resource(show_spinner="Reading test.csv…", max_entries=1)
 def _kaggle_test(path: str, mtime: float) -> kaggle.KaggleCSV:
     data = kaggle.read_csv(path, "test")
     data.x.setflags(write=False)
     return data
-
-
-def _signature(status: dict) -> tuple:
-    """Changes when the dataset's files do (a download or an upload), so the cache reloads."""
-    sig = (str(config.data_dir()),) + tuple(status["present"])
-    if status["name"] == "kaggle-digit-recognizer":
-        p = kaggle.find("train")
-        sig += (p.stat().st_mtime_ns if p else 0,)
-    return sig
 
 
 # ---------------------------------------------------------------- pictures
@@ -76,20 +58,6 @@ def sample_grid(x: np.ndarray, picks: list[np.ndarray], classes: list[str], per_
         draw.text((b * (block_w + block_gap) + label_w / 2 - 2, r * (cell + gap) + cell / 2), str(name),
                   fill=(214, 51, 108), font=font, anchor="mm")
     return im
-
-
-def distribution_chart(classes: list[str], train: np.ndarray, test: np.ndarray) -> go.Figure:
-    labels = [str(c) for c in classes]
-    fig = go.Figure([
-        go.Bar(name="train", x=labels, y=np.asarray(train).tolist(), marker_color="#d6336c",
-               hovertemplate="%{x}: %{y:,} training images<extra></extra>"),
-        go.Bar(name="test", x=labels, y=np.asarray(test).tolist(), marker_color="#868e96",
-               hovertemplate="%{x}: %{y:,} test images<extra></extra>"),
-    ])
-    fig.update_layout(barmode="group", height=320, margin=dict(l=10, r=10, t=30, b=10),
-                      xaxis=dict(type="category", tickmode="array", tickvals=labels, ticktext=labels, tickangle=0),
-                      yaxis=dict(title="images"), legend=dict(orientation="h", y=1.12, x=0))
-    return fig
 
 
 # ---------------------------------------------------------------- downloads and uploads
@@ -215,7 +183,7 @@ if name == "kaggle-digit-recognizer":
     status = datasets.file_status(name)  # after an upload
 
 try:
-    ds = _load(name, _signature(status))
+    ds = dataset(name)
 except HWLabError as exc:
     st.error(str(exc))
     if datasets.can_download(name):
@@ -238,8 +206,8 @@ st.caption(f"Validation: the training pipeline holds out {datasets.VALIDATION_FR
            f"drawings are prepared in the **{ds.style}** style for models trained on it.")
 
 st.subheader("Class distribution")
-st.plotly_chart(distribution_chart(ds.classes, datasets.class_counts(ds.train, n_classes),
-                                   datasets.class_counts(ds.test, n_classes)),
+st.plotly_chart(class_bars(ds.classes, {"train": datasets.class_counts(ds.train, n_classes),
+                                      "test": datasets.class_counts(ds.test, n_classes)}),
                 key=f"dist-{name}", config={"displayModeBar": False})
 
 st.subheader("Samples")

@@ -9,8 +9,9 @@ import streamlit as st
 
 from core import datasets, evaluation, registry
 from core.errors import HWLabError
+from ui.charts import confusion_heatmap
 from ui.explain_view import explain_input
-from ui.state import current_model_name, current_predictor, page_frame
+from ui.state import current_model_name, current_predictor, dataset_on_disk, page_frame
 from core.pictures import pixels
 
 page_frame()
@@ -28,12 +29,6 @@ card = bundle.card or {}
 key_of_model = f"{name}@{bundle.mtime}"
 
 
-@st.cache_resource(show_spinner="Reading the dataset…", max_entries=2)
-def local_dataset(dataset: str):
-    """The dataset from disk (never downloaded here); shared read-only by every session."""
-    return datasets.load_offline(dataset)
-
-
 # ---------------------------------------------------------------- which evaluation
 fresh_all = st.session_state.setdefault("fresh_evaluations", {})
 stored_error = None
@@ -48,7 +43,7 @@ with top[1]:
         if st.button("Evaluate afresh on the test set", icon="🔄", key="evaluate_afresh",
                      help="Runs the model on every test image (also makes correct predictions browsable)."):
             bar = st.progress(0.0, text="Loading the dataset…")
-            ds = local_dataset(card["dataset"])
+            ds = dataset_on_disk(card["dataset"])
             if ds is None:
                 bar.empty()
                 st.error(f"The {card['dataset']} files could not be read from disk.")
@@ -152,27 +147,8 @@ mode = st.segmented_control("View", ["Counts", "Row %", "Errors only"], default=
                                  "predictions) removed, so the mistakes stand out.") or "Counts"
 cm = view.confusion
 pct = view.normalised()
-z = {"Counts": cm.astype(float), "Row %": pct, "Errors only": cm.astype(float)}[mode].copy()
-text = np.array([[f"{cm[i, j]}" if mode != "Row %" else f"{pct[i, j]:.1f}" for j in range(n)] for i in range(n)])
-if mode == "Errors only":
-    np.fill_diagonal(z, np.nan)
-    text[np.diag_indices(n)] = ""
-    text[(cm == 0)] = ""
 ti, pi = classes.index(st.session_state[CELL_T]), classes.index(st.session_state[CELL_P])
-fig = go.Figure(go.Heatmap(z=z, x=classes, y=classes, text=text, texttemplate="%{text}" if n <= 30 else None,
-                           colorscale="Reds" if mode == "Errors only" else "Blues", hoverinfo="skip",
-                           colorbar=dict(title="%" if mode == "Row %" else "images", thickness=12)))
-ii, jj = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
-fig.add_trace(go.Scatter(  # an invisible marker on every cell: Streamlit reports clicks on these, not on heatmaps
-    x=[classes[j] for j in jj.ravel()], y=[classes[i] for i in ii.ravel()], mode="markers",
-    marker=dict(symbol="square", size=max(8, 440 // n), color="rgba(0,0,0,0)"), showlegend=False,
-    customdata=np.stack([cm.ravel(), pct.ravel()], axis=1),
-    hovertemplate="true %{y}, predicted %{x}: %{customdata[0]} images (%{customdata[1]:.1f}% of %{y})<extra></extra>"))
-fig.add_shape(type="rect", x0=pi - 0.5, x1=pi + 0.5, y0=ti - 0.5, y1=ti + 0.5, line=dict(color="#f59f00", width=3))
-side = 520 if n <= 12 else 760
-fig.update_layout(height=side, margin=dict(l=10, r=10, t=10, b=10), dragmode=False,
-                  xaxis=dict(title="predicted", type="category", side="top", constrain="domain"),
-                  yaxis=dict(title="true", type="category", autorange="reversed", scaleanchor="x", constrain="domain"))
+fig = confusion_heatmap(cm, pct, classes, mode, (ti, pi))
 left, right = st.columns([3, 2], gap="large")
 with left:
     st.plotly_chart(fig, key="confusion_chart", on_select=on_cell_click, selection_mode="points",

@@ -1,10 +1,10 @@
 """Models page: every bundle's results in one sortable table, and training curves (accuracy, loss,
 learning rate per epoch) for one model or several overlaid."""
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from core import registry
+from ui.charts import training_curves
 from ui.state import bundles, current_model_name, page_frame
 
 page_frame()
@@ -56,45 +56,13 @@ if not picked:
     st.info("Choose one model or more to see their curves.")
     st.stop()
 
-PALETTE = ["#d6336c", "#1c7ed6", "#37b24d", "#f59f00", "#7048e8", "#0ca678", "#e8590c", "#495057", "#ae3ec9",
-           "#74b816"]
 histories = {n: registry.read_history(n) for n in picked}
-figs = {m: go.Figure() for m in ("accuracy", "loss", "learning_rate")}
-no_val = []
-for i, n in enumerate(picked):
-    h = histories[n]
-    color = PALETTE[i % len(PALETTE)]
-    label = n if len(picked) > 1 else "training"
-    epochs = [r.get("epoch") for r in h]
-    for metric in ("accuracy", "loss"):
-        y = [r.get(metric) for r in h]
-        if any(v is not None for v in y):
-            figs[metric].add_trace(go.Scatter(x=epochs, y=y, mode="lines+markers", name=f"{label} · train",
-                                              line=dict(color=color), legendgroup=n))
-        yv = [r.get(f"val_{metric}") for r in h]
-        if any(v is not None for v in yv):
-            figs[metric].add_trace(go.Scatter(x=epochs, y=yv, mode="lines+markers",
-                                              name=f"{label} · validation" if len(picked) > 1 else "validation",
-                                              line=dict(color=color, dash="dash"), legendgroup=n))
-        elif metric == "accuracy" and h:
-            no_val.append(n)
-    lr = [r.get("learning_rate") for r in h]
-    if any(v is not None for v in lr):
-        figs["learning_rate"].add_trace(go.Scatter(x=epochs, y=lr, mode="lines+markers", name=n,
-                                                   line=dict(color=color)))
-for metric, fig in figs.items():
-    fig.update_layout(height=320, margin=dict(l=10, r=10, t=36, b=10), xaxis_title="epoch",
-                      title={"accuracy": "Accuracy", "loss": "Loss (cross-entropy)",
-                             "learning_rate": "Learning rate"}[metric],
-                      legend=dict(orientation="h", y=-0.25))
-figs["accuracy"].update_yaxes(tickformat=".1%")
-figs["learning_rate"].update_yaxes(type="log", exponentformat="e")
-
+no_val = [n for n, h in histories.items() if h and not any(r.get("val_accuracy") is not None for r in h)]
 left, right = st.columns(2)
-left.plotly_chart(figs["accuracy"], key="curve_accuracy")
-right.plotly_chart(figs["loss"], key="curve_loss")
+left.plotly_chart(training_curves(histories, "accuracy"), key="curve_accuracy")
+right.plotly_chart(training_curves(histories, "loss"), key="curve_loss")
 left, right = st.columns(2)
-left.plotly_chart(figs["learning_rate"], key="curve_lr")
+left.plotly_chart(training_curves(histories, "learning_rate"), key="curve_lr")
 with right:
     empty = [n for n in picked if not histories[n]]
     if empty:

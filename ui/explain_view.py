@@ -7,19 +7,20 @@ import hashlib
 from typing import Optional
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 from PIL import Image
 
 from core import explain, pictures, registry
 from core.errors import HWLabError
+from ui.charts import unit_bars
+from ui.state import dataset_on_disk
 
 
 # The caches take the loaded model as `_pred` (Streamlit does not hash arguments named with a leading
 # underscore) and are keyed by the bundle's name and file time: a replaced bundle is built afresh.
 @st.cache_resource(show_spinner=False, max_entries=6)
 def _explainer(_pred: registry.Predictor, name: str, mtime: float, method: str) -> explain.Explainer:
-    bg, source = explain.background(name)
+    bg, source = explain.background(name, dataset=dataset_on_disk((_pred.card or {}).get("dataset", "")))
     return explain.Explainer(_pred.model, bg, method, classes=_pred.classes, background_source=source)
 
 
@@ -118,12 +119,9 @@ def show_activations(pred: registry.Predictor, x: np.ndarray, key: str) -> None:
         cols = st.columns(2)
         for i, o in enumerate(vectors):
             v = np.asarray(o.values, float)
-            labels = pred.classes if len(v) == len(pred.classes) else [str(j + 1) for j in range(len(v))]
-            fig = go.Figure(go.Bar(x=labels, y=v, marker_color="#d6336c" if len(v) == len(pred.classes) else "#495057",
-                                   hovertemplate="%{x}: %{y:.3g}<extra></extra>"))
-            fig.update_layout(height=170, margin=dict(l=10, r=10, t=28, b=10), title=dict(
-                text=f"{o.name} · {o.type} · {len(v)} units", font=dict(size=12)), xaxis=dict(type="category",
-                showticklabels=len(v) <= 40), showlegend=False)
+            is_output = len(v) == len(pred.classes)
+            labels = pred.classes if is_output else [str(j + 1) for j in range(len(v))]
+            fig = unit_bars(labels, v, f"{o.name} · {o.type} · {len(v)} units", highlight=is_output)
             cols[i % 2].plotly_chart(fig, key=f"{key}-act-{o.name}", config={"displayModeBar": False})
     skipped = [o.name for o in outs if o.passthrough]
     if skipped:

@@ -7,7 +7,7 @@ import streamlit as st
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from core import config, registry  # noqa: E402
+from core import config, datasets, registry  # noqa: E402
 from core.errors import HWLabError  # noqa: E402
 from ui.streamlit_patches import keras_session, pages_folder  # noqa: E402
 
@@ -45,6 +45,31 @@ def predictor(name: str) -> registry.Predictor:
     """The loaded model, keyed by name and file time so a replaced bundle is reloaded."""
     b = registry.inspect(name)
     return _predictor(name, b.mtime)
+
+
+@st.cache_resource(show_spinner="Loading the dataset…", max_entries=3)
+def _dataset(name: str, signature: tuple) -> datasets.Dataset:
+    ds = datasets.load(name, download=False)
+    for s in (ds.train, ds.test):
+        s.x.setflags(write=False)
+        s.y.setflags(write=False)
+    return ds
+
+
+def dataset(name: str) -> datasets.Dataset:
+    """The dataset read from disk (never downloaded here), one copy shared read-only by every session and
+    page, reloaded when its files change. Raises HWLabError (a sentence) when it cannot be read."""
+    return _dataset(name, datasets.signature(name))
+
+
+def dataset_on_disk(name: str) -> datasets.Dataset | None:
+    """The dataset when its files are on disk and readable, else None (from the same cache)."""
+    if not datasets.on_disk(name):
+        return None
+    try:
+        return dataset(name)
+    except (HWLabError, OSError, ValueError):
+        return None
 
 
 def model_label(b: registry.Bundle) -> str:

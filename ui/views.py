@@ -2,21 +2,10 @@
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from core.pictures import pixels
-
-
-def probability_bars(classes: list[str], probs: np.ndarray, height: int = 260) -> go.Figure:
-    probs = np.asarray(probs, float)
-    top = int(probs.argmax()) if probs.max() > 0 else -1  # all zero (nothing drawn yet): no winner
-    colors = ["#d6336c" if i == top else "#adb5bd" for i in range(len(classes))]
-    fig = go.Figure(go.Bar(x=[str(c) for c in classes], y=probs, marker_color=colors,
-                           hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), yaxis=dict(range=[0, 1], tickformat=".0%"),
-                      xaxis=dict(type="category"), showlegend=False)
-    return fig
+from ui.charts import probability_bars
 
 
 def show_bars(classes: list[str], probs: np.ndarray, key: str) -> None:

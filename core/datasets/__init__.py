@@ -71,12 +71,12 @@ def on_disk(name: str) -> bool:
 
 def can_download(name: str) -> bool:
     """Whether `fetch` can get this dataset's official files (MNIST and EMNIST; not Kaggle, which needs a login)."""
-    return spec(name).can_download
+    return name in DATASETS and DATASETS[name].can_download
 
 
 def download_size_mb(name: str) -> Optional[float]:
     """About how many MB `fetch(name)` would download now (0 when nothing is missing), None if it cannot."""
-    return spec(name).download_size_mb()
+    return DATASETS[name].download_size_mb() if name in DATASETS else None
 
 
 def fetch(name: str, progress: Progress = None) -> None:
@@ -98,6 +98,12 @@ def file_status(name: str) -> dict:
     return {"name": s.name, "title": s.title, "state": state, "usable": usable, "how": how,
             "present": present, "missing": missing, "folder": str(folder), "data_dir": str(config.data_dir()),
             "source": s.source, "download": download_how}
+
+
+def signature(name: str) -> tuple:
+    """Changes when a dataset's files do (a download, an upload, another data folder): a cache key."""
+    s = spec(name)
+    return (str(config.data_dir()),) + tuple(file_status(name)["present"]) + s.version()
 
 
 def load_offline(name: str) -> Optional[Dataset]:

@@ -72,6 +72,11 @@ class Source:
         """Whether it can be read from disk now, without a download."""
         return all(self.present(f.split("/")[-1]) for f in self.files)
 
+    def version(self) -> tuple:
+        """Something that changes when its files are replaced in place (an upload over an older file); the
+        set of files present is compared besides (datasets.signature)."""
+        return ()
+
     def fetch(self, progress: Progress = None) -> None:
         """Download its official files (nothing to do for a source without files)."""
 

@@ -278,6 +278,10 @@ class KaggleDigitRecognizer(Source):
         return "missing", False, (f"Kaggle needs a login: download train.csv and test.csv from {URL}, then upload them "
                                   f"on the Datasets page or put them in {config.data_dir() / FOLDER}")
 
+    def version(self) -> tuple:
+        p = find("train")
+        return (p.stat().st_mtime_ns if p else 0,)
+
     def fetch(self, progress: Progress = None) -> None:
         raise DatasetMissing(missing_message())
 
