@@ -135,9 +135,10 @@ def main(argv=None) -> int:
 
     ds = datasets.load("mnist")
     dev = training.device_info()
-    print(f"Time to {target:.1%} MNIST test accuracy on {dev['name']} ({dev['backend']}){' [quick]' if a.quick else ''}: "
-          f"ours, the {PRESET!r} preset on {arch} ({zoo.ARCHS[arch].title}), against the seed notebook's way on "
-          f"{ARCH} ({zoo.ARCHS[ARCH].title})", flush=True)
+    smoke = " [quick]" if a.quick else ""
+    print(f"Time to {target:.1%} MNIST test accuracy on {dev['name']} ({dev['backend']}){smoke}: ours, the "
+          f"{PRESET!r} preset on {arch} ({zoo.ARCHS[arch].title}), against the seed notebook's way on {ARCH} "
+          f"({zoo.ARCHS[ARCH].title})", flush=True)
     try:
         load = os.getloadavg()[0]
         print(f"  load average before: {load:.2f} on {os.cpu_count()} cores", flush=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 
-NICENESS = 10  # added to a training job's CPU priority: the app's predictions come first
+NICENESS = 19  # added to a training job's CPU priority (19: the lowest): the app's predictions come first
 
 
 def train_threads() -> int:

@@ -253,7 +253,7 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
 
     emit({"event": "status", "message": f"loading {s.dataset}"})
     ds = datasets.load(s.dataset)
-    s = settings.resolved(n_train=min(len(ds.train), s.limit or len(ds.train)))  # a small dataset's suggestions
+    s = settings.resolved(n_train=len(ds.train))  # a small dataset's suggestions (a --limit try keeps the large one's)
     check_init_from(s, ds)  # before any work: a leak would make the test figure dishonest
     stop_if_cancelled()
     import keras

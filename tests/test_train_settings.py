@@ -2,15 +2,17 @@
 the Train page's form are built from it; suggestions adapt to a small dataset; the Quick preset; the time
 left is said only once it is measured, and smoothed; the measured training-time estimate."""
 import argparse
+import json
 import shlex
 
 import pytest
 
 from core import train_estimate, train_settings, zoo
-from core.cli import build_parser
+from core.cli import build_parser, main
 from core.errors import BadSettings
 from core.train_progress import TimeLeft
 from core.train_settings import OPTIONS, PRESETS, Settings, command_line, from_arguments, suggested
+from conftest import needs_shared
 
 
 def train_args(*argv) -> argparse.Namespace:
@@ -86,3 +88,18 @@ def test_the_estimate_is_the_measured_rate_and_overhead(tmp_path, monkeypatch):
     est = train_estimate.estimate("quicknet", 60000, "1")
     assert est["seconds"] == pytest.approx(7.0 + 20.0)
     assert train_estimate.estimate("quicknet", 60000, "all") is None  # another thread cap, another rate
+
+
+@needs_shared
+def test_cli_trains_the_quick_preset_and_records_this_machines_rate(models_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HWLAB_CACHE_DIR", str(tmp_path / "cache"))
+    code = main(["train", "--preset", "quick", "--limit", "8000", "--no-drawn-eval", "--name", "quick-try"])
+    assert code == 0, capsys.readouterr().err
+    card = json.loads((models_dir / "quick-try" / "card.json").read_text())
+    t, d = card["training"], zoo.get("quicknet").defaults
+    assert card["architecture"]["name"] == "quicknet" and t["epochs"] == d["epochs"] == 1
+    assert (t["batch_size"], t["adam_beta_1"], t["adam_beta_2"]) == (d["batch_size"], d["adam_beta_1"], d["adam_beta_2"])
+    assert t["validation_fraction"] == 0.0 and card["test_accuracy"] > 0.8  # 8,000 images, one pass
+    assert "--preset quick" in card["command"]
+    rate = train_estimate.measured("quicknet", "all")  # steady rate and overhead, for the Train page's estimate
+    assert rate["images_per_s"] > 0 and rate["overhead_s"] > 0
