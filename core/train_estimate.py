@@ -4,7 +4,7 @@ Every training records, per architecture and thread cap, its steady rate (images
 compiled step runs, from train_progress.TimeLeft) and its overhead (loading, compiling, the test
 evaluation and the save: the whole call less the images at that rate) in <cache dir>/train_rates.json.
 `estimate` turns the last record into seconds; with none, `calibrate` measures one: a short real
-training run (`python -m core.train_estimate ARCH`) in a process capped like a Train page job."""
+training run (`python -m core.train_calibration ARCH`) in a process capped like a Train page job."""
 from __future__ import annotations
 
 import json
@@ -16,6 +16,7 @@ import time
 from typing import Optional
 
 from . import config
+from .atomic import write_json
 
 FILE = "train_rates.json"
 CALIBRATION_IMAGES = 8192
@@ -49,9 +50,7 @@ def record(arch: str, images_per_s: float, overhead_s: float, threads: Optional[
                                               "overhead_s": round(overhead_s, 1), "measured": round(time.time())}
     path = _path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{FILE}.{os.getpid()}")
-    tmp.write_text(json.dumps(d, indent=1) + "\n")
-    os.replace(tmp, path)
+    write_json(path, d)
 
 
 def measured(arch: str, threads: str) -> Optional[dict]:
@@ -75,22 +74,8 @@ def calibrate(arch: str, timeout: float = 300.0) -> Optional[dict]:
     with tempfile.TemporaryDirectory() as models:
         env = {**os.environ, "HWLAB_MODELS_DIR": models, "TF_CPP_MIN_LOG_LEVEL": "3"}
         try:
-            subprocess.run([sys.executable, "-m", "core.train_estimate", arch], cwd=str(config.ROOT), env=env,
+            subprocess.run([sys.executable, "-m", "core.train_calibration", arch], cwd=str(config.ROOT), env=env,
                            timeout=timeout, capture_output=True, check=True)
         except (subprocess.SubprocessError, OSError):
             return None
     return measured(arch, str(train_threads()))
-
-
-def _calibration_run(arch: str) -> None:
-    from .cpu_share import yield_to_the_app
-
-    yield_to_the_app()
-    from .training import Settings, train
-
-    train(Settings(dataset="mnist", arch=arch, epochs=1, limit=CALIBRATION_IMAGES, validation_fraction=0.0,
-                   drawn_eval=False, name="calibration"))  # train() records the rate
-
-
-if __name__ == "__main__":
-    _calibration_run(sys.argv[1])
