@@ -9,12 +9,12 @@ import time
 from datetime import datetime
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from core import datasets, jobs, zoo
 from core.errors import HWLabError
+from ui.charts import training_curves
 from ui.state import MODEL_KEY, bundles, page_frame
 from ui.train_form import K, duration, recipe_pickers, settings_form
 
@@ -51,23 +51,10 @@ if settings is not None:
 
 # ---------------------------------------------------------------- one job, live or finished
 def _curves(p: jobs.Progress, key: str, running: bool) -> None:
-    """Loss and accuracy: the running mean within each epoch (train), per epoch (train, validation)."""
-    cols = st.columns(2)
-    for col, metric, label in ((cols[0], "loss", "Loss"), (cols[1], "accuracy", "Accuracy")):
-        fig = go.Figure()
-        if p.batches:
-            fig.add_scatter(x=[b["x"] for b in p.batches], y=[b[metric] for b in p.batches], mode="lines",
-                            name="train (running mean)" if running else "train (within each epoch)", line=dict(color="#74c0fc", width=1))
-        if p.history:
-            fig.add_scatter(x=[h["epoch"] for h in p.history], y=[h.get(metric) for h in p.history],
-                            mode="lines+markers", name="train", line=dict(color="#1c7ed6"))
-            if any(h.get(f"val_{metric}") is not None for h in p.history):
-                fig.add_scatter(x=[h["epoch"] for h in p.history], y=[h.get(f"val_{metric}") for h in p.history],
-                                mode="lines+markers", name="validation", line=dict(color="#e8590c"))
-        fig.update_layout(title=label, height=300, margin=dict(l=10, r=10, t=40, b=10), xaxis_title="epoch",
-                          legend=dict(orientation="h", y=-0.25),
-                          yaxis=dict(tickformat=".1%") if metric == "accuracy" else dict(type="log"))
-        col.plotly_chart(fig, key=f"{metric}-{key}", config={"displayModeBar": False})
+    """Loss and accuracy: the mean within each epoch so far (thin), and per epoch (train, validation)."""
+    for col, metric in zip(st.columns(2), ("loss", "accuracy")):
+        col.plotly_chart(training_curves({"job": p.history}, metric, running=p.batches, height=300, live=running),
+                         key=f"{metric}-{key}", config={"displayModeBar": False})
 
 
 def _device(p: jobs.Progress) -> str:

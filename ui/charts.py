@@ -15,10 +15,11 @@ CURVE_TITLES = {"accuracy": "Accuracy", "loss": "Loss (cross-entropy)", "learnin
 
 
 def training_curves(histories: dict[str, list[dict]], metric: str, running: Optional[list[dict]] = None,
-                    height: int = 320) -> go.Figure:
+                    height: int = 320, live: bool = False) -> go.Figure:
     """One metric per epoch for one model or several overlaid (`histories`: name -> history rows with
     `epoch`, `metric` and `val_<metric>`): train solid, validation dashed, a colour a model. `running`
-    (the Train page's job under way): rows {"x": fractional epoch, metric: running mean} drawn thin."""
+    (the Train page's job): rows {"x": fractional epoch, metric: mean within the epoch so far} drawn thin,
+    named a running mean while the job runs (`live`), the mean within each epoch once it has ended."""
     several = len(histories) > 1
     fig = go.Figure()
     for i, (name, rows) in enumerate(histories.items()):
@@ -27,7 +28,7 @@ def training_curves(histories: dict[str, list[dict]], metric: str, running: Opti
         epochs = [r.get("epoch") for r in rows]
         if running and not several:
             fig.add_scatter(x=[b["x"] for b in running], y=[b.get(metric) for b in running], mode="lines",
-                            name="training (running)", line=dict(color=color, width=1), opacity=0.5)
+                            name="training (running mean)" if live else "training (within each epoch)", line=dict(color=color, width=1), opacity=0.5)
         y = [r.get(metric) for r in rows]
         if any(v is not None for v in y):
             fig.add_scatter(x=epochs, y=y, mode="lines+markers", name=f"{label} · train" if several else label,
