@@ -17,46 +17,53 @@ def pixels(x28: np.ndarray, scale: int = 8, grid: bool = True) -> Image.Image:
     return Image.fromarray(big, "L")
 
 
-def probability_bars(classes: list[str], probs: np.ndarray, height: int = 260) -> go.Figure:
+def probability_bars(classes: list[str], probs: np.ndarray, height: int = 260, font_size: int = 12) -> go.Figure:
     probs = np.asarray(probs, float)
     top = int(probs.argmax()) if probs.max() > 0 else -1  # all zero (nothing drawn yet): no winner
     colors = ["#d6336c" if i == top else "#adb5bd" for i in range(len(classes))]
     fig = go.Figure(go.Bar(x=[str(c) for c in classes], y=probs, marker_color=colors,
                            hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), yaxis=dict(range=[0, 1], tickformat=".0%"),
-                      xaxis=dict(type="category"), showlegend=False)
+                      xaxis=dict(type="category"), showlegend=False, font=dict(size=font_size))
     return fig
 
 
-def show_bars(classes: list[str], probs: np.ndarray, key: str) -> None:
-    st.plotly_chart(probability_bars(classes, probs), key=f"bars-{key}", config={"displayModeBar": False})
+def show_bars(classes: list[str], probs: np.ndarray, key: str, big: bool = False) -> None:
+    fig = probability_bars(classes, probs, height=460, font_size=30) if big else probability_bars(classes, probs, 220)
+    st.plotly_chart(fig, key=f"bars-{key}", config={"displayModeBar": False})
 
 
-def show_waiting(classes: list[str], invitation: str, key: str) -> None:
-    """Before anything is drawn: the places a prediction will take (a blank 28x28 grid, the classes the model
-    knows, bars at zero), so the page does not jump at the first answer. It also has the browser load its
+VIEW_CAPTION = "What the model sees (28×28)"
+
+
+def _answer_row(key: str, x28: np.ndarray, big: bool):
+    """The verdict (returned, to fill) with the 28x28 view beside it; the pair wraps on a narrow screen."""
+    with st.container(horizontal=True, wrap=True, key=f"answer_{key}"):
+        verdict = st.container(key=f"verdict_{key}")
+        st.image(pixels(x28, scale=6 if big else 4), caption=VIEW_CAPTION, width=168 if big else 112)
+    return verdict
+
+
+def show_waiting(classes: list[str], invitation: str, key: str, big: bool = False) -> None:
+    """Before anything is drawn: the places a prediction will take (an empty prediction, a blank 28x28 grid,
+    bars at zero), so the page does not jump at the first answer. It also has the browser load its
     code for these elements with the page: in a fresh page that code otherwise held up the first answer by
     about half a second (benchmarks/browser_latency.py)."""
-    c1, c2 = st.columns([1, 1])
-    with c1:
-        st.image(pixels(np.zeros((28, 28), np.float32)), caption="What the model sees (28×28)", width=224)
-    with c2:
+    with _answer_row(key, np.zeros((28, 28), np.float32), big):
+        st.metric("Prediction", "–", help="The model answers with one of these: " + ", ".join(classes))
         st.info(invitation)
-        st.metric("Classes", len(classes), help="The model answers with one of these: " + ", ".join(classes))
-    show_bars(classes, np.zeros(len(classes)), key)
+    show_bars(classes, np.zeros(len(classes)), key, big)
 
 
-def show_prediction(pred, prepared, key: str) -> None:
+def show_prediction(pred, prepared, key: str, big: bool = False) -> None:
     """What the model sees, its answer and the probabilities of every class, for one input."""
     if prepared.x is None:
-        st.info("✏️ Draw a digit or a letter on the canvas, and the model will tell you what it sees.")
+        st.info("Draw a digit or a letter on the canvas, and the model will tell you what it sees.",
+                icon=":material/draw:")
         return
     probs = pred(prepared.x)[0]
     top = pred.top(probs, 3)
-    c1, c2 = st.columns([1, 1])
-    with c1:
-        st.image(pixels(prepared.x), caption="What the model sees (28×28)", width=224)
-    with c2:
+    with _answer_row(key, prepared.x, big):
         st.metric("Prediction", top[0][0], f"{top[0][1]:.1%} confidence", delta_color="off", delta_arrow="off")
         st.caption("Runner-up: " + ", ".join(f"{c} ({p:.1%})" for c, p in top[1:]))
         if prepared.warning:
@@ -65,4 +72,4 @@ def show_prediction(pred, prepared, key: str) -> None:
             st.warning("The model is unsure about this one.")
         if prepared.inverted:
             st.caption("Dark ink on light paper was inverted to white on black.")
-    show_bars(pred.classes, probs, key)
+    show_bars(pred.classes, probs, key, big)
