@@ -16,7 +16,7 @@ from ui.state import bundles, current_model_name, page_frame, predictor
 
 page_frame()
 
-BADGE = {"complete": "✅", "bundled": "✅", "partial": "🟡", "derived": "🟡", "missing": "⬜"}
+BADGE = {"complete": "here", "bundled": "here", "partial": "partly here", "derived": "derived", "missing": "missing"}
 SEED_KEY = "datasets_seed"
 
 
@@ -115,7 +115,7 @@ def download_button(name: str, status: dict, label: str) -> None:
     what = "MNIST" if name == "mnist" else "NIST's EMNIST gzip.zip (every split)"
     st.caption(f"From {status['source']} into {config.download_dir()}; checksum verified. Stay on this page "
                f"until it ends: leaving it stops the download and nothing half-done is kept.")
-    if st.button(f"{label} (about {size:.0f} MB)", icon="⬇️", key=f"download-{name}"):
+    if st.button(f"{label} (about {size:.0f} MB)", icon=":material/download:", key=f"download-{name}"):
         try:
             datasets.fetch(name, _progress_bar(what))
         except HWLabError as exc:
@@ -181,7 +181,7 @@ def kaggle_submission() -> None:
     current = current_model_name()
     model = st.selectbox("Model", names, index=names.index(current) if current in names else 0,
                          format_func=lambda n: next(b.title for b in usable if b.name == n), key="kaggle-model")
-    if st.button("Predict every image of test.csv", icon="🔮"):
+    if st.button("Predict every image of test.csv", icon=":material/batch_prediction:"):
         try:
             data = _kaggle_test(str(test_path), test_path.stat().st_mtime)
             pred = predictor(model)
@@ -195,20 +195,20 @@ def kaggle_submission() -> None:
     sub = st.session_state.get("kaggle-submission")
     if sub:
         st.download_button(f"Download submission.csv ({sub[2]:,} rows, {sub[0]})", sub[1], file_name="submission.csv",
-                           mime="text/csv", icon="⬇️")
+                           mime="text/csv", icon=":material/download:")
         st.caption("Or from the command line: `python -m core submit --model NAME --csv test.csv --out submission.csv`.")
 
 
 # ---------------------------------------------------------------- the page
-st.title("🗂️ Datasets")
+st.title(":material/dataset: Datasets")
 statuses = {n: datasets.file_status(n) for n in datasets.DATASETS}
 name = st.selectbox("Dataset", list(statuses), key="datasets-name",
-                    format_func=lambda n: f"{BADGE.get(statuses[n]['state'], '')} {statuses[n]['title']}  ·  {n}")
+                    format_func=lambda n: f"{statuses[n]['title']}  ·  {n}  ({BADGE.get(statuses[n]['state'], '')})")
 status = statuses[name]
 st.caption(f"**{status['state'].capitalize()}**: {status['how']}.")
 
 if name == "kaggle-digit-recognizer":
-    with st.expander("Your Kaggle files", expanded=not status["usable"], icon="📤"):
+    with st.expander("Your Kaggle files", expanded=not status["usable"], icon=":material/upload:"):
         kaggle_files()
     status = datasets.file_status(name)  # after an upload
 
@@ -221,7 +221,7 @@ except HWLabError as exc:
     st.stop()
 
 if status["state"] in ("partial", "derived") and datasets.can_download(name):
-    with st.expander("The official files", icon="⬇️"):
+    with st.expander("The official files", icon=":material/download:"):
         download_button(name, status, "Download the official files")
 
 n_classes = len(ds.classes)
@@ -246,7 +246,7 @@ blocks = 1 if n_classes <= 10 else 2 if n_classes <= 26 else 3
 left, mid, right = st.columns([1, 2, 1], vertical_alignment="bottom")
 part = left.radio("From", ["train", "test"], horizontal=True, key="datasets-part")
 per_class = mid.slider("Per class", 1, 20, 10 if n_classes <= 26 else 6, key=f"datasets-per-{blocks}")
-if right.button("Draw a new set", icon="🎲"):
+if right.button("Draw a new set", icon=":material/casino:"):
     st.session_state[SEED_KEY] += 1
 split = ds.train if part == "train" else ds.test
 picks = datasets.sample_indices(split.y, n_classes, per_class, st.session_state[SEED_KEY])
@@ -258,11 +258,11 @@ st.subheader("Where it comes from")
 st.markdown(ds.provenance[0].upper() + ds.provenance[1:] + ".")
 for note in ds.notes:
     st.markdown(f"- {note}")
-with st.expander("Files", icon="📁"):
+with st.expander("Files", icon=":material/folder:"):
     for f in status["present"]:
-        st.markdown(f"✅ `{f}`")
+        st.markdown(f":material/check_circle: `{f}`")
     for f in status["missing"]:
-        st.markdown(f"⬜ `{f}` (missing)")
+        st.markdown(f":material/radio_button_unchecked: `{f}` (missing)")
     st.caption(f"Data folder: `{status['data_dir']}` (HWLAB_DATA_DIR). Source: {status['source']}")
 
 if name == "kaggle-digit-recognizer":

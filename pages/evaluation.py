@@ -18,7 +18,7 @@ page_frame()
 GRID_COLS = 8
 PAGE = 40  # examples a grid shows at once
 
-st.title("🔍 Evaluation")
+st.title(":material/troubleshoot: Evaluation")
 name = current_model_name()
 if not name:
     st.info("Pick a model in the sidebar.")
@@ -45,7 +45,7 @@ fresh = fresh_all.get(key_of_model)
 top = st.columns([3, 2])
 with top[1]:
     if datasets.on_disk(card.get("dataset", "")):
-        if st.button("Evaluate afresh on the test set", icon="🔄", key="evaluate_afresh",
+        if st.button("Evaluate afresh on the test set", icon=":material/refresh:", key="evaluate_afresh",
                      help="Runs the model on every test image (also makes correct predictions browsable)."):
             bar = st.progress(0.0, text="Loading the dataset…")
             ds = local_dataset(card["dataset"])

@@ -9,7 +9,7 @@ from ui.state import bundles, current_model_name, page_frame
 
 page_frame()
 
-st.title("📈 Models")
+st.title(":material/leaderboard: Models")
 usable = [b for b in bundles() if b.ok]
 if not usable:
     st.info("There is no usable model in the models folder yet: train one, or check HWLAB_MODELS_DIR.")

@@ -23,8 +23,7 @@ page_frame()
 OPTIMIZER_LABELS = {"adam": "Adam", "rmsprop": "RMSprop", "sgd": "SGD with Nesterov momentum 0.9"}
 SCHEDULE_LABELS = {"constant": "Constant", "plateau": "Reduce on plateau (halve after 2 flat epochs)",
                    "one-cycle": "One-cycle (warm up, then cosine down)"}
-STATE_BADGE = {"queued": "⏳ queued", "running": "🏃 running", "done": "✅ done", "failed": "❌ failed",
-               "cancelled": "⛔ cancelled"}
+STATE_BADGE = {"queued": "queued", "running": "running", "done": "done", "failed": "failed", "cancelled": "cancelled"}
 AUG_RANGES = {"rotation": (0.0, 45.0, 1.0, "Rotation (± degrees)"), "shift": (0.0, 0.3, 0.01, "Shift (± fraction)"),
               "zoom": (0.0, 0.3, 0.01, "Zoom (± fraction)"), "stroke": (0.0, 1.0, 0.05, "Stroke width (± amount)")}
 DEFAULTS = Settings()
@@ -57,7 +56,7 @@ def _when(t) -> str:
 
 
 # ---------------------------------------------------------------- the form
-st.title("🏋️ Train a model")
+st.title(":material/model_training: Train a model")
 st.caption("Every model of the seeds and one of our own, on any dataset. Training runs in the background, "
            "on the GPU when this machine has one; you can leave this page and come back.")
 
@@ -135,7 +134,7 @@ with st.form("train_form", border=True):
                             help="For added images (EMNIST sibling, pen strokes) that change how often each class "
                                  "is seen in training: the saved model then predicts as if trained on the "
                                  "dataset's own balance, the one its test set has.")
-    submitted = st.form_submit_button("Train", type="primary", icon="🏋️")
+    submitted = st.form_submit_button("Train", type="primary", icon=":material/model_training:")
 
 if submitted:
     settings = {
@@ -155,7 +154,7 @@ if submitted:
     else:
         st.session_state[K + "job"] = job.id
         st.session_state[K + "mine"] = st.session_state.get(K + "mine", []) + [job.id]
-        st.toast(f"Training started: job {job.id}", icon="🏋️")
+        st.toast(f"Training started: job {job.id}", icon=":material/model_training:")
 
 
 # ---------------------------------------------------------------- one job, live or finished
@@ -208,7 +207,7 @@ def show_job(job: jobs.Job, live: bool) -> None:
         st.caption(f"Now: {p.status or 'starting'}")
         if job.cancel_requested:
             st.warning("Cancelling… (the job stops after the batch under way)")
-        elif st.button("Cancel", icon="⛔", key=f"cancel-{where}-{job.id}"):
+        elif st.button("Cancel", icon=":material/cancel:", key=f"cancel-{where}-{job.id}"):
             jobs.cancel(job.id)
             st.rerun(scope="fragment" if live else "app")
     elif job.state == "done":
