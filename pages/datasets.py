@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from core import config, datasets, kaggle
 from core.errors import HWLabError
-from ui.state import bundles, current_model_name, page_frame, predictor
+from ui.state import bundles, current_model_name, follow_current_dataset, page_frame, predictor
 
 page_frame()
 
@@ -202,6 +202,7 @@ def kaggle_submission() -> None:
 # ---------------------------------------------------------------- the page
 st.title(":material/dataset: Datasets")
 statuses = {n: datasets.file_status(n) for n in datasets.DATASETS}
+follow_current_dataset("datasets-name", list(statuses))
 name = st.selectbox("Dataset", list(statuses), key="datasets-name",
                     format_func=lambda n: f"{statuses[n]['title']}  ·  {n}  ({BADGE.get(statuses[n]['state'], '')})")
 status = statuses[name]

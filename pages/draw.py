@@ -4,7 +4,7 @@ import streamlit as st
 from core.errors import BadImage
 from core.preprocess import MAX_UPLOAD_BYTES, prepare, read_image
 from ui import draw_layout
-from ui.state import current_predictor, page_frame
+from ui.state import current_predictor, dataset_title, page_frame
 from ui.views import show_prediction, show_waiting
 from ui.explain_view import explain_input
 
@@ -16,7 +16,7 @@ draw_layout.title(":material/draw: Handwriting Lab")
 pred = current_predictor()
 if pred is None:
     st.stop()
-st.caption(f"Model: **{pred.card['title']}** · classes {', '.join(pred.classes[:12])}"
+st.caption(f"Model: **{pred.card['title']}**, trained on {dataset_title(pred.card['dataset'])} · classes {', '.join(pred.classes[:12])}"
            f"{'…' if len(pred.classes) > 12 else ''}")
 
 

@@ -16,7 +16,7 @@ from streamlit.errors import StreamlitAPIException
 from core import datasets, drawn, jobs, zoo
 from core.errors import HWLabError
 from core.training import MAX_BATCH, OPTIMIZERS, SCHEDULES, Settings
-from ui.state import MODEL_KEY, bundles, page_frame
+from ui.state import MODEL_KEY, bundles, follow_current_dataset, page_frame
 
 page_frame()
 
@@ -57,10 +57,10 @@ def _when(t) -> str:
 
 # ---------------------------------------------------------------- the form
 st.title(":material/model_training: Train a model")
-st.caption("Every model of the seeds and one of our own, on any dataset. Training runs in the background, "
+st.caption("From logistic regression to our own CNN, on any dataset. Training runs in the background, "
            "on the GPU when this machine has one; you can leave this page and come back.")
 
-st.session_state.setdefault(K + "dataset", "mnist")
+follow_current_dataset(K + "dataset", list(datasets.DATASETS))
 st.session_state.setdefault(K + "arch", DEFAULTS.arch)
 for key, value in _arch_defaults(st.session_state[K + "arch"]).items():
     st.session_state.setdefault(K + key, value)

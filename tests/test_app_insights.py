@@ -72,7 +72,7 @@ def test_models_page_table_and_curves(monkeypatch):
     picker = at.multiselect(key="curves_models")
     assert picker.value == [MODEL]
     assert {c.key for c in _elements(at, "plotly_chart")} >= {"curve_accuracy", "curve_loss", "curve_lr"}
-    picker.set_value([MODEL, "mnist-seed004_cnn", "mnist-logreg_l2"])
+    picker.set_value([MODEL, "mnist-wide-filter-cnn", "mnist-logreg_l2"])
     at = _run(at)
     chart = next(c for c in _elements(at, "plotly_chart") if c.key == "curve_accuracy")
     assert chart.proto.spec.count('"name"') >= 3  # one curve a model at least, overlaid
