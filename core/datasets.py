@@ -282,10 +282,10 @@ def _emnist_present(split: str, part: str) -> bool:
 def _emnist_missing(spec: Spec, why: str = "") -> DatasetMissing:
     split = spec.name.removeprefix("emnist-")
     derive = EMNIST_DERIVED_FROM.get(split)
-    alt = f" (nor the {derive} test files it can be derived from)" if derive else ""
+    alt = f", nor the {derive} test files it can be derived from" if derive else ""
     files = ", ".join(f.split("/")[-1] for f in spec.files)
     return DatasetMissing(
-        f"{spec.title}: its files ({files}){alt} are not in {config.data_dir() / 'emnist'}{why}. Download NIST's "
+        f"{spec.title} is not in {config.data_dir() / 'emnist'}{why}: neither its files ({files}){alt}. Download NIST's "
         f"gzip.zip (about {EMNIST_ZIP_MB} MB) from {EMNIST_URL} into that folder, or set HWLAB_DATA_DIR to a "
         f"folder that has emnist/.")
 
@@ -512,7 +512,7 @@ def file_status(name: str) -> dict:
                "train.csv re-split for a labelled test set; test.csv for submissions")
     elif name == "mnist":
         state, usable = "missing", False
-        how = "downloaded from the official address on first use (about 11 MB)"
+        how = f"downloaded from the official address on first use (about {sum(MNIST_SIZES.values()) / 1e6:.0f} MB)"
     elif name.startswith("emnist-"):
         split = name.removeprefix("emnist-")
         derive = EMNIST_DERIVED_FROM.get(split)
@@ -532,7 +532,7 @@ def file_status(name: str) -> dict:
         state, usable = ("partial", True) if train_ok else ("missing", False)
         how = ("train.csv present (re-split for a labelled test set); add test.csv to export a submission"
                if train_ok else f"Kaggle needs a login: download train.csv and test.csv from {KAGGLE_URL}, then "
-                                f"upload them on the Datasets page or put them in {folder}")
+                                f"upload them in the app or put them in {folder}")
     return {"name": s.name, "title": s.title, "state": state, "usable": usable, "how": how,
             "present": present, "missing": missing, "folder": str(folder), "data_dir": str(config.data_dir()),
             "source": s.source, "download": download_how}

@@ -91,8 +91,8 @@ def distribution_chart(classes: list[str], train: np.ndarray, test: np.ndarray) 
 
 
 # ---------------------------------------------------------------- downloads and uploads
-def _progress_bar(what: str):
-    bar = st.progress(0.0, text=f"Downloading {what}…")
+def _progress_bar(what: str, slot):
+    bar = slot.progress(0.0, text=f"Downloading {what}…")
     last = [0.0]
 
     def update(done: int, total):
@@ -108,18 +108,23 @@ def _progress_bar(what: str):
     return update
 
 
-def download_button(name: str, status: dict, label: str) -> None:
+def download_button(name: str, status: dict, label: str, error_slot=None) -> None:
+    """The download button; a failure's sentence replaces the one in `error_slot` (the page's "missing" error,
+    which it repeats and adds to) rather than a second error under it, and the progress bar goes."""
     size = datasets.download_size_mb(name)
     if not size:
         return
     what = "MNIST" if name == "mnist" else "NIST's EMNIST gzip.zip (every split)"
-    st.caption(f"From {status['source']} into {config.download_dir()}; checksum verified. Stay on this page "
+    st.caption(f"From {status['source']} into {config.download_dir()}; the checksum is checked once it is here. "
+               f"Stay on this page "
                f"until it ends: leaving it stops the download and nothing half-done is kept.")
     if st.button(f"{label} (about {size:.0f} MB)", icon=":material/download:", key=f"download-{name}"):
+        slot = st.empty()
         try:
-            datasets.fetch(name, _progress_bar(what))
+            datasets.fetch(name, _progress_bar(what, slot))
         except HWLabError as exc:
-            st.error(str(exc))
+            slot.empty()
+            (error_slot or st).error(str(exc))
         else:
             st.success("Downloaded and verified.")
             st.rerun()
@@ -216,9 +221,10 @@ if name == "kaggle-digit-recognizer":
 try:
     ds = _load(name, _signature(status))
 except HWLabError as exc:
-    st.error(str(exc))
+    missing = st.empty()
+    missing.error(str(exc))
     if datasets.can_download(name):
-        download_button(name, status, "Download")
+        download_button(name, status, "Download", missing)
     st.stop()
 
 if status["state"] in ("partial", "derived") and datasets.can_download(name):

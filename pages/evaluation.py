@@ -167,7 +167,7 @@ fig.add_trace(go.Scatter(  # an invisible marker on every cell: Streamlit report
     x=[classes[j] for j in jj.ravel()], y=[classes[i] for i in ii.ravel()], mode="markers",
     marker=dict(symbol="square", size=max(8, 440 // n), color="rgba(0,0,0,0)"), showlegend=False,
     customdata=np.stack([cm.ravel(), pct.ravel()], axis=1),
-    hovertemplate="true %{y}, predicted %{x}: %{customdata[0]} images (%{customdata[1]:.1f}% of %{y})<extra></extra>"))
+    hovertemplate="true %{y}, predicted %{x}: %{customdata[0]} images (%{customdata[1]:.1f}% of the true %{y})<extra></extra>"))
 fig.add_shape(type="rect", x0=pi - 0.5, x1=pi + 0.5, y0=ti - 0.5, y1=ti + 0.5, line=dict(color="#f59f00", width=3))
 side = 520 if n <= 12 else 760
 fig.update_layout(height=side, margin=dict(l=10, r=10, t=10, b=10), dragmode=False,
@@ -186,7 +186,7 @@ with right:
     count = int(cm[t, p])
     share = pct[t, p]
     st.markdown(f"##### True {classes[t]}, predicted {classes[p]}: {count:,} test image{'s' * (count != 1)} "
-                f"({share:.1f}% of {classes[t]})")
+                f"({share:.1f}% of the {int(cm[t].sum()):,} test images of {classes[t]})")
     st.subheader("Most-confused pairs")
     pairs = pd.DataFrame([{"true": d["true"], "predicted": d["predicted"], "count": d["count"],
                            "share of true class": pct[classes.index(str(d["true"])), classes.index(str(d["predicted"]))]}
