@@ -6,17 +6,18 @@ import time
 
 import pytest
 
+from core import config
 from core.strokes import read_samples
 from e2e_support import (ROOT, SCREENS, UNCOVERED_JS, canvas_points, inside_screen, start_app, stop_app,
                          touch_context, touch_stroke)
 
 pytestmark = pytest.mark.e2e
-PEN = ROOT.parent / "shared" / "datasets" / "pen-strokes" / "pendigits-train-writers.jsonl.gz"
+PEN = config.data_dir() / "pen-strokes" / "pendigits-train-writers.jsonl.gz"
 
 
 def _one_stroke_digits(n: int):
     if not PEN.is_file():
-        pytest.skip("../shared/datasets/pen-strokes is not here")
+        pytest.skip(f"{PEN} is not here")
     out = []
     for i, s in enumerate(read_samples(PEN)):
         if len(s["strokes"]) == 1 and s["label"] not in {o[1]["label"] for o in out}:
