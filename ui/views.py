@@ -45,13 +45,14 @@ def _answer_row(key: str, x28: np.ndarray, big: bool):
 
 
 def show_waiting(classes: list[str], invitation: str, key: str, big: bool = False) -> None:
-    """Before anything is drawn: the places a prediction will take (an empty prediction, a blank 28x28 grid,
-    bars at zero), so the page does not jump at the first answer. It also has the browser load its
+    """Before anything is drawn: the invitation where the prediction will be, a blank 28x28 grid and bars at
+    zero, so the page hardly moves at the first answer (no metric: browser tests and benchmarks take a
+    "Prediction" metric for an answer). It also has the browser load its
     code for these elements with the page: in a fresh page that code otherwise held up the first answer by
     about half a second (benchmarks/browser_latency.py)."""
     with _answer_row(key, np.zeros((28, 28), np.float32), big):
-        st.metric("Prediction", "–", help="The model answers with one of these: " + ", ".join(classes))
         st.info(invitation)
+        st.caption("The model answers with one of: " + ", ".join(classes[:40]) + ("…" if len(classes) > 40 else ""))
     show_bars(classes, np.zeros(len(classes)), key, big)
 
 
