@@ -13,10 +13,11 @@ page_frame()
 present = draw_layout.presenter_view()
 draw_layout.page_style(present)
 draw_layout.title(":material/draw: Handwriting Lab")
+about_model = st.empty()  # filled once the model is loaded: "Loading the model…" is never drawn over it
 pred = current_predictor()
 if pred is None:
     st.stop()
-st.caption(f"Model: **{pred.card['title']}**, trained on {dataset_title(pred.card['dataset'])} · classes {', '.join(pred.classes[:12])}"
+about_model.caption(f"Model: **{pred.card['title']}**, trained on {dataset_title(pred.card['dataset'])} · classes {', '.join(pred.classes[:12])}"
            f"{'…' if len(pred.classes) > 12 else ''}")
 
 

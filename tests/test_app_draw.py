@@ -1,4 +1,5 @@
 """AppTest runs of the app shell and the Draw page (no browser): sidebar picker, invitation, broken bundles."""
+import re
 import shutil
 from pathlib import Path
 
@@ -14,7 +15,10 @@ def test_draw_page_with_the_shipped_models(monkeypatch):
     assert not at.exception
     model = at.sidebar.selectbox(key="model_name")
     assert model.value == "mnist-hwnet" or model.value.startswith("mnist-hwnet")  # the best MNIST model first
-    assert any("%" in o for o in model.options)  # titles with test accuracy
+    labels = model.options  # as shown
+    # short titles that differ, the test accuracy first: nothing cut off in the sidebar, every model told apart
+    assert all(re.match(r"\d+\.\d% · \S", o) for o in labels), labels
+    assert len(set(labels)) == len(labels) and max(map(len, labels)) <= 34, labels
     assert any("Draw a digit" in i.value for i in at.info)  # an empty canvas invites, no prediction
     assert not at.metric  # no prediction yet (and no "Classes 10" metric)
     assert at.toggle(key="explain_drawing").disabled  # nothing to explain yet
