@@ -27,7 +27,7 @@ _CSS = """
 /* (Streamlit wraps each element in a div: that div is the flex item.)
    The answer takes the rest of the row, and wraps under the canvas when less than ANSWER_MIN is left. */
 div:has(> .st-key-draw_answer) { flex: 1 1 ANSWER_MINrem; min-width: min(ANSWER_MINrem, 100%); }
-div:has(> [class*="st-key-verdict_"]) { flex: 1 1 10rem; min-width: 9rem; }
+div:has(> [class*="st-key-verdict_"]) { flex: 1 1 10rem; min-width: 9rem; max-width: 24rem; }
 </style>
 """.replace("ANSWER_MIN", str(ANSWER_MIN_REM))
 
@@ -39,6 +39,7 @@ _PRESENT_CSS = """
 .st-key-verdict_canvas [data-testid="stMetricDelta"] { font-size: 2.4rem; }
 .st-key-verdict_canvas [data-testid="stCaptionContainer"] p { font-size: 1.6rem; }
 .st-key-draw_title { display: none; }
+div:has(> .st-key-verdict_canvas) { max-width: 40rem; }
 </style>
 """
 

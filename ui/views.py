@@ -23,8 +23,10 @@ def probability_bars(classes: list[str], probs: np.ndarray, height: int = 260, f
     colors = ["#d6336c" if i == top else "#adb5bd" for i in range(len(classes))]
     fig = go.Figure(go.Bar(x=[str(c) for c in classes], y=probs, marker_color=colors,
                            hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), yaxis=dict(range=[0, 1], tickformat=".0%"),
-                      xaxis=dict(type="category"), showlegend=False, font=dict(size=font_size))
+    ticks = dict(size=font_size)  # on the axes themselves: Streamlit's chart theme sets their size otherwise
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), showlegend=False,
+                      yaxis=dict(range=[0, 1], tickformat=".0%", tickfont=ticks),
+                      xaxis=dict(type="category", tickfont=ticks), hoverlabel=dict(font=ticks))
     return fig
 
 

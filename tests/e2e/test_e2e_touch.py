@@ -73,6 +73,9 @@ def test_presenter_view_on_a_projector(app_url, playwright_browser):
         size = page.evaluate("""() => parseFloat(getComputedStyle(document.querySelector(
             '.st-key-verdict_canvas [data-testid="stMetricValue"]')).fontSize)""")
         assert size >= 100, size  # px: readable from the back of a room (laptop view: 36 px)
+        ticks = page.evaluate("""() => Math.min(...[...document.querySelectorAll('.xtick text')].map(
+            t => parseFloat(getComputedStyle(t).fontSize)))""")
+        assert ticks >= 24, ticks  # the bars' class labels too
     finally:
         context.close()
 
