@@ -6,7 +6,6 @@ a full page reload's time to the same prediction (the baseline a fragment avoids
 from __future__ import annotations
 
 import argparse
-import random
 import re
 import statistics
 import sys
@@ -16,24 +15,9 @@ import _setup  # noqa: F401  (paths and data folder)
 from playwright.sync_api import sync_playwright
 
 from core.strokes import read_samples
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, draw_stroke, start_app
+from e2e_support import CHROMIUM, CHROMIUM_ARGS, canvas_points, draw_stroke, start_app
 
 PEN = _setup.ROOT.parent / "shared" / "datasets" / "pen-strokes" / "pendigits-train-writers.jsonl.gz"
-
-
-def canvas_points(strokes, index, box):
-    """The drawn-input protocol's placement (core/strokes.py), mapped into the canvas element's box."""
-    rng = random.Random(index)
-    pts = [(x, -y) for s in strokes for x, y in s]
-    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-    x0, y0 = min(xs), min(ys)
-    span = max(max(xs) - x0, max(ys) - y0, 1e-6)
-    scale = rng.uniform(0.45, 0.85) * 280 / span
-    w, h = (max(xs) - x0) * scale, (max(ys) - y0) * scale
-    ox, oy = rng.uniform(11, max(11, 269 - w)), rng.uniform(11, max(11, 269 - h))
-    k = box["width"] / 280
-    return [[(box["x"] + ((x - x0) * scale + ox) * k, box["y"] + ((-y - y0) * scale + oy) * k) for x, y in s]
-            for s in strokes]
 
 
 def one_stroke_digits(n):

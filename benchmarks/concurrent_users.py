@@ -43,10 +43,10 @@ import _setup  # noqa: F401  (paths and data folder)
 from PIL import Image
 
 from benchmarks._streamlit_ws import StreamlitSession, canvas_drawing, png_data_url
-from benchmarks.browser_latency import canvas_points, one_stroke_digits
+from benchmarks.browser_latency import one_stroke_digits
 from core import registry
 from core.strokes import render
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port
+from e2e_support import CHROMIUM, CHROMIUM_ARGS, canvas_points, free_port
 
 ROOT = _setup.ROOT
 MODELS = ROOT / "models"
@@ -86,7 +86,7 @@ sys.exit(cli.main())
 
 
 def start_server(log_path: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "HWLAB_MODELS_DIR": str(MODELS)}
     log = open(log_path, "w")
     proc = subprocess.Popen([sys.executable, "-c", BOOT, "--server.headless", "true", "--server.port", str(port),

@@ -21,14 +21,20 @@ def _print(obj) -> None:
 
 
 class Bar:
-    """A one-line text progress bar on stderr (when it is a terminal, or always with force=True)."""
+    """A one-line progress bar on stderr, redrawn in place, when stderr is a terminal. In a log file (stderr not
+    a terminal) carriage-return redraws would leave thousands of partial lines: there, with `piped_steps`, one
+    plain line each time another 1/piped_steps of the work is done, and otherwise nothing."""
 
-    def __init__(self, label: str, force: bool = False):
-        self.label, self.live, self.last = label, force or sys.stderr.isatty(), 0.0
+    def __init__(self, label: str, piped_steps: int = 0):
+        self.label, self.live, self.last = label, sys.stderr.isatty(), 0.0
+        self.piped_steps, self.piped_done = piped_steps, -1
 
     def __call__(self, done: float, total: float | None, extra: str = "") -> None:
+        if not self.live:
+            self._piped_line(done, total, extra)
+            return
         now = time.time()
-        if not self.live or (now - self.last < 0.2 and (total is None or done < total)):
+        if now - self.last < 0.2 and (total is None or done < total):
             return
         self.last = now
         if total:
@@ -40,6 +46,15 @@ class Bar:
         if total and done >= total:
             sys.stderr.write("\n")
         sys.stderr.flush()
+
+    def _piped_line(self, done: float, total: float | None, extra: str) -> None:
+        if not self.piped_steps or not total:
+            return
+        step = int(min(done / total, 1.0) * self.piped_steps)
+        if step > self.piped_done:
+            self.piped_done = step
+            sys.stderr.write(f"{self.label} {step / self.piped_steps:.0%} {extra}".rstrip() + "\n")
+            sys.stderr.flush()
 
 
 # ---------------------------------------------------------------- commands
@@ -127,7 +142,7 @@ def cmd_datasets(a) -> int:
         if size is None:
             datasets.fetch(a.download)  # raises with where to get it (Kaggle needs a login)
         elif size > 0:
-            datasets.fetch(a.download, Bar(f"downloading {a.download} (about {size:.0f} MB)", force=True))
+            datasets.fetch(a.download, Bar(f"downloading {a.download} (about {size:.0f} MB)", piped_steps=10))
         _print(datasets.file_status(a.download))
         return 0
     _print([datasets.file_status(n) for n in datasets.DATASETS])
@@ -147,7 +162,7 @@ def cmd_train(a) -> int:
 
     s = train_settings.from_arguments(a)
     s.resolved()  # every setting checked (exit 2 and a sentence) before the lock, the data or the model
-    bar = Bar("training", force=True)
+    bar = Bar("training")  # on a terminal only: in a log, the lines per epoch below are the progress
 
     def events(e):
         if e["event"] == "batch":
@@ -156,7 +171,7 @@ def cmd_train(a) -> int:
                 + (f" ETA {e['eta_s']:.0f}s" if e.get("eta_s") is not None else ""))
         elif e["event"] == "epoch":
             vals = " ".join(f"{k} {v:.4f}" for k, v in e.items() if k not in ("event", "epoch", "epochs"))
-            sys.stderr.write(f"\repoch {e['epoch']}/{e['epochs']}: {vals}\n")
+            sys.stderr.write(("\r" if bar.live else "") + f"epoch {e['epoch']}/{e['epochs']}: {vals}\n")
         elif e["event"] in ("status", "device", "evaluation"):
             sys.stderr.write(json.dumps(e) + "\n")
         sys.stderr.flush()

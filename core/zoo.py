@@ -146,14 +146,14 @@ ARCHS: dict[str, Arch] = {a.name: a for a in [
          {"epochs": 20, "learning_rate": 1e-3, "augment": {}}, "linear"),
     Arch("mlp", "MLP 256-128-64-32", mlp(0.0), {"epochs": 20, "augment": {}}, "mlp"),
     Arch("mlp_dropout", "MLP 256-128-64-32 with dropout 0.3", mlp(0.3), {"epochs": 30, "augment": {}}, "mlp"),
-    Arch("seed000_cnn1", "Seed 000 CNN 1: conv 32, dense 512-128", seed000_cnn1, {"epochs": 10, "augment": {}}),
-    Arch("seed000_cnn2", "Seed 000 CNN 2: two convs of 64, dense 512-128", seed000_cnn2, {"epochs": 10, "augment": {}}),
-    Arch("seed002_cnn", "Seed 002 CNN: convs 32-64, dropout 0.5", seed002_cnn, {"epochs": 15, "augment": {}}),
-    Arch("seed004_cnn", "Seed 004 CNN: 32@7x7, 48@5x5, dense 128", seed004_cnn, {"epochs": 15, "augment": {}}),
-    Arch("seed004_cnn_aug", "Seed 004 CNN with augmentation", seed004_cnn, {"epochs": 30, "augment": _SEED_AUG}),
-    Arch("seed003_deep_bn", "Seed 003 deep batch-normalised CNN with augmentation", _deep_bn(32, "seed003_deep_bn"),
+    Arch("seed000_cnn1", "Small CNN: one convolution of 32, dense 512-128", seed000_cnn1, {"epochs": 10, "augment": {}}),
+    Arch("seed000_cnn2", "CNN: two convolutions of 64, dense 512-128", seed000_cnn2, {"epochs": 10, "augment": {}}),
+    Arch("seed002_cnn", "Keras example CNN: 2 convolutions, dropout", seed002_cnn, {"epochs": 15, "augment": {}}),
+    Arch("seed004_cnn", "Wide-filter CNN: 7x7 and 5x5 convolutions, dense 128", seed004_cnn, {"epochs": 15, "augment": {}}),
+    Arch("seed004_cnn_aug", "Wide-filter CNN with augmentation (shifts, turns, zoom)", seed004_cnn, {"epochs": 30, "augment": _SEED_AUG}),
+    Arch("seed003_deep_bn", "Deep CNN with batch norm (Kaggle-style), augmented", _deep_bn(32, "seed003_deep_bn"),
          {"epochs": 30, "augment": _SEED_AUG}),
-    Arch("hwnet", "HWNet: wide batch-normalised CNN, drawing-style augmentation", _deep_bn(48, "hwnet"),
+    Arch("hwnet", "HWNet (ours): deep CNN with batch norm, drawing-style augmentation", _deep_bn(48, "hwnet"),
          {"epochs": 40, "schedule": "one-cycle", "learning_rate": 3e-3, "augment": _DRAW_AUG}),
     # The Quick preset (train_settings.PRESETS): 99% MNIST in one epoch (benchmarks/train_speed.py). The
     # one-cycle recipe of the public "MNIST in one epoch" runs (Adam at 1e-2, betas 0.7/0.9), at batch 128:
@@ -163,7 +163,7 @@ ARCHS: dict[str, Arch] = {a.name: a for a in [
           "adam_beta_2": 0.9, "augment": {}}),
     # The Draw page's default: two thirds of HWNet's width, about 0.7x its time per drawing on a 2-core
     # CPU (benchmarks/latency.py), so preprocess + model stays far below model.predict's overhead.
-    Arch("hwnet_lite", "HWNet-lite: HWNet at two thirds of the width, for fast drawing", _deep_bn(32, "hwnet_lite"),
+    Arch("hwnet_lite", "HWNet-lite (ours): HWNet at two thirds of the width, fast", _deep_bn(32, "hwnet_lite"),
          {"epochs": 12, "schedule": "one-cycle", "learning_rate": 3e-3, "augment": _DRAW_AUG}),
 ]}
 

@@ -14,11 +14,11 @@ from core import kaggle_submission as submission
 from core.datasets import kaggle
 from core.errors import HWLabError
 from ui.charts import class_bars
-from ui.state import bundles, current_model_name, dataset, page_frame, predictor
+from ui.state import bundles, current_model_name, dataset, follow_current_dataset, page_frame, predictor
 
 page_frame()
 
-BADGE = {"complete": "✅", "bundled": "✅", "partial": "🟡", "derived": "🟡", "missing": "⬜"}
+BADGE = {"complete": "here", "bundled": "here", "partial": "partly here", "derived": "derived", "missing": "missing"}
 SEED_KEY = "datasets_seed"
 
 
@@ -61,8 +61,8 @@ def sample_grid(x: np.ndarray, picks: list[np.ndarray], classes: list[str], per_
 
 
 # ---------------------------------------------------------------- downloads and uploads
-def _progress_bar(what: str):
-    bar = st.progress(0.0, text=f"Downloading {what}…")
+def _progress_bar(what: str, slot):
+    bar = slot.progress(0.0, text=f"Downloading {what}…")
     last = [0.0]
 
     def update(done: int, total):
@@ -78,18 +78,23 @@ def _progress_bar(what: str):
     return update
 
 
-def download_button(name: str, status: dict, label: str) -> None:
+def download_button(name: str, status: dict, label: str, error_slot=None) -> None:
+    """The download button; a failure's sentence replaces the one in `error_slot` (the page's "missing" error,
+    which it repeats and adds to) rather than a second error under it, and the progress bar goes."""
     size = datasets.download_size_mb(name)
     if not size:
         return
     what = "MNIST" if name == "mnist" else "NIST's EMNIST gzip.zip (every split)"
-    st.caption(f"From {status['source']} into {config.download_dir()}; checksum verified. Stay on this page "
+    st.caption(f"From {status['source']} into {config.download_dir()}; the checksum is checked once it is here. "
+               f"Stay on this page "
                f"until it ends: leaving it stops the download and nothing half-done is kept.")
-    if st.button(f"{label} (about {size:.0f} MB)", icon="⬇️", key=f"download-{name}"):
+    if st.button(f"{label} (about {size:.0f} MB)", icon=":material/download:", key=f"download-{name}"):
+        slot = st.empty()
         try:
-            datasets.fetch(name, _progress_bar(what))
+            datasets.fetch(name, _progress_bar(what, slot))
         except HWLabError as exc:
-            st.error(str(exc))
+            slot.empty()
+            (error_slot or st).error(str(exc))
         else:
             st.success("Downloaded and verified.")
             st.rerun()
@@ -151,7 +156,7 @@ def kaggle_submission() -> None:
     current = current_model_name()
     model = st.selectbox("Model", names, index=names.index(current) if current in names else 0,
                          format_func=lambda n: next(b.title for b in usable if b.name == n), key="kaggle-model")
-    if st.button("Predict every image of test.csv", icon="🔮"):
+    if st.button("Predict every image of test.csv", icon=":material/batch_prediction:"):
         try:
             data = _kaggle_test(str(test_path), test_path.stat().st_mtime)
             pred = predictor(model)
@@ -165,33 +170,35 @@ def kaggle_submission() -> None:
     sub = st.session_state.get("kaggle-submission")
     if sub:
         st.download_button(f"Download submission.csv ({sub[2]:,} rows, {sub[0]})", sub[1], file_name="submission.csv",
-                           mime="text/csv", icon="⬇️")
+                           mime="text/csv", icon=":material/download:")
         st.caption("Or from the command line: `python -m core submit --model NAME --csv test.csv --out submission.csv`.")
 
 
 # ---------------------------------------------------------------- the page
-st.title("🗂️ Datasets")
+st.title(":material/dataset: Datasets")
 statuses = {n: datasets.file_status(n) for n in datasets.DATASETS}
+follow_current_dataset("datasets-name", list(statuses))
 name = st.selectbox("Dataset", list(statuses), key="datasets-name",
-                    format_func=lambda n: f"{BADGE.get(statuses[n]['state'], '')} {statuses[n]['title']}  ·  {n}")
+                    format_func=lambda n: f"{statuses[n]['title']}  ·  {n}  ({BADGE.get(statuses[n]['state'], '')})")
 status = statuses[name]
 st.caption(f"**{status['state'].capitalize()}**: {status['how']}.")
 
 if name == "kaggle-digit-recognizer":
-    with st.expander("Your Kaggle files", expanded=not status["usable"], icon="📤"):
+    with st.expander("Your Kaggle files", expanded=not status["usable"], icon=":material/upload:"):
         kaggle_files()
     status = datasets.file_status(name)  # after an upload
 
 try:
     ds = dataset(name)
 except HWLabError as exc:
-    st.error(str(exc))
+    missing = st.empty()
+    missing.error(str(exc))
     if datasets.can_download(name):
-        download_button(name, status, "Download")
+        download_button(name, status, "Download", missing)
     st.stop()
 
 if status["state"] in ("partial", "derived") and datasets.can_download(name):
-    with st.expander("The official files", icon="⬇️"):
+    with st.expander("The official files", icon=":material/download:"):
         download_button(name, status, "Download the official files")
 
 n_classes = len(ds.classes)
@@ -216,7 +223,7 @@ blocks = 1 if n_classes <= 10 else 2 if n_classes <= 26 else 3
 left, mid, right = st.columns([1, 2, 1], vertical_alignment="bottom")
 part = left.radio("From", ["train", "test"], horizontal=True, key="datasets-part")
 per_class = mid.slider("Per class", 1, 20, 10 if n_classes <= 26 else 6, key=f"datasets-per-{blocks}")
-if right.button("Draw a new set", icon="🎲"):
+if right.button("Draw a new set", icon=":material/casino:"):
     st.session_state[SEED_KEY] += 1
 split = ds.train if part == "train" else ds.test
 picks = datasets.sample_indices(split.y, n_classes, per_class, st.session_state[SEED_KEY])
@@ -228,11 +235,11 @@ st.subheader("Where it comes from")
 st.markdown(ds.provenance[0].upper() + ds.provenance[1:] + ".")
 for note in ds.notes:
     st.markdown(f"- {note}")
-with st.expander("Files", icon="📁"):
+with st.expander("Files", icon=":material/folder:"):
     for f in status["present"]:
-        st.markdown(f"✅ `{f}`")
+        st.markdown(f":material/check_circle: `{f}`")
     for f in status["missing"]:
-        st.markdown(f"⬜ `{f}` (missing)")
+        st.markdown(f":material/radio_button_unchecked: `{f}` (missing)")
     st.caption(f"Data folder: `{status['data_dir']}` (HWLAB_DATA_DIR). Source: {status['source']}")
 
 if name == "kaggle-digit-recognizer":

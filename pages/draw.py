@@ -3,17 +3,21 @@ import streamlit as st
 
 from core.errors import BadImage
 from core.preprocess import MAX_UPLOAD_BYTES, prepare, read_image
-from ui.state import current_predictor, page_frame
+from ui import draw_layout
+from ui.state import current_predictor, dataset_title, page_frame
 from ui.views import show_prediction, show_waiting
 from ui.explain_view import explain_input
 
 page_frame()
 
-st.title("✍️ Handwriting Lab")
+present = draw_layout.presenter_view()
+draw_layout.page_style(present)
+draw_layout.title(":material/draw: Handwriting Lab")
+about_model = st.empty()  # filled once the model is loaded: "Loading the model…" is never drawn over it
 pred = current_predictor()
 if pred is None:
     st.stop()
-st.caption(f"Model: **{pred.card['title']}** · classes {', '.join(pred.classes[:12])}"
+about_model.caption(f"Model: **{pred.card['title']}**, trained on {dataset_title(pred.card['dataset'])} · classes {', '.join(pred.classes[:12])}"
            f"{'…' if len(pred.classes) > 12 else ''}")
 
 
@@ -32,29 +36,33 @@ def drawing_area():
     from streamlit_drawable_canvas import st_canvas
 
     st.session_state.setdefault("canvas_round", 0)
-    left, right = st.columns([1, 1.3], gap="large")
-    with left:
-        width = st.slider("Pen width", 6, 40, 18, key="pen_width")
-        canvas = st_canvas(stroke_width=width, stroke_color="#FFFFFF", background_color="#000000",
-                           width=280, height=280, drawing_mode="freedraw", return_image_data=True,
-                           key=f"canvas-{st.session_state.canvas_round}")
-        st.button("Clear", icon="🧽", on_click=_clear)  # a new canvas key empties it, in one rerun
-    with right:
-        image = canvas.image_data
-        prepared = prepare(image, pred.style) if image is not None else None
-        drawn = prepared is not None and prepared.x is not None
-        if not drawn:
-            show_waiting(pred.classes, f"✏️ Draw {what_to_draw(pred.classes)} on the black canvas with your mouse, "
-                                       "finger or pen. The prediction appears as soon as you lift it.", "canvas")
-        else:
-            show_prediction(pred, prepared, "canvas")
-        if st.toggle("Explain this drawing (SHAP and activations)", key="explain_drawing", disabled=not drawn) and drawn:
-            explain_input(pred, prepared.x, key="draw")
+    size = draw_layout.canvas_size(present)
+    with draw_layout.drawing_row(present) as (canvas_area, answer_area):
+        with canvas_area:
+            width = st.session_state.get("pen_width", 18)
+            canvas = st_canvas(stroke_width=round(width * size / draw_layout.CANVAS_PX), stroke_color="#FFFFFF",
+                               background_color="#000000", width=size, height=size, drawing_mode="freedraw",
+                               return_image_data=True, key=f"canvas-{st.session_state.canvas_round}")
+            with st.container(horizontal=True, vertical_alignment="bottom"):
+                st.button("Clear", icon=":material/ink_eraser:", on_click=_clear)  # a new canvas key empties it
+                st.slider("Pen width", 6, 40, 18, key="pen_width")
+        with answer_area:
+            image = canvas.image_data
+            prepared = prepare(image, pred.style) if image is not None else None
+            drawn = prepared is not None and prepared.x is not None
+            if not drawn:
+                show_waiting(pred.classes, f"Draw {what_to_draw(pred.classes)} on the black canvas with your mouse, "
+                                           "finger or pen. The prediction appears as soon as you lift it.",
+                             "canvas", present)
+            else:
+                show_prediction(pred, prepared, "canvas", present)
+    if st.toggle("Explain this drawing (SHAP and activations)", key="explain_drawing", disabled=not drawn) and drawn:
+        explain_input(pred, prepared.x, key="draw")
 
 
 drawing_area()
 
-with st.expander("📷 Or upload a photo or scan of one handwritten character"):
+with st.expander(":material/photo_camera: Or upload a photo or scan of one handwritten character"):
     up = st.file_uploader("Picture (PNG, JPEG, GIF, BMP, WebP, TIFF)", max_upload_size=MAX_UPLOAD_BYTES // 2**20,
                           type=["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"])
     if up is not None:

@@ -19,7 +19,7 @@ page_frame()
 GRID_COLS = 8
 PAGE = 40  # examples a grid shows at once
 
-st.title("🔍 Evaluation")
+st.title(":material/troubleshoot: Evaluation")
 name = current_model_name()
 if not name:
     st.info("Pick a model in the sidebar.")
@@ -40,7 +40,7 @@ fresh = fresh_all.get(key_of_model)
 top = st.columns([3, 2])
 with top[1]:
     if datasets.on_disk(card.get("dataset", "")):
-        if st.button("Evaluate afresh on the test set", icon="🔄", key="evaluate_afresh",
+        if st.button("Evaluate afresh on the test set", icon=":material/refresh:", key="evaluate_afresh",
                      help="Runs the model on every test image (also makes correct predictions browsable)."):
             bar = st.progress(0.0, text="Loading the dataset…")
             ds = dataset_on_disk(card["dataset"])
@@ -162,7 +162,7 @@ with right:
     count = int(cm[t, p])
     share = pct[t, p]
     st.markdown(f"##### True {classes[t]}, predicted {classes[p]}: {count:,} test image{'s' * (count != 1)} "
-                f"({share:.1f}% of {classes[t]})")
+                f"({share:.1f}% of the {int(cm[t].sum()):,} test images of {classes[t]})")
     st.subheader("Most-confused pairs")
     pairs = pd.DataFrame([{"true": d["true"], "predicted": d["predicted"], "count": d["count"],
                            "share of true class": pct[classes.index(str(d["true"])), classes.index(str(d["predicted"]))]}

@@ -9,7 +9,7 @@ from ui.state import bundles, current_model_name, page_frame
 
 page_frame()
 
-st.title("📈 Models")
+st.title(":material/leaderboard: Models")
 usable = [b for b in bundles() if b.ok]
 if not usable:
     st.info("There is no usable model in the models folder yet: train one, or check HWLAB_MODELS_DIR.")
@@ -26,16 +26,20 @@ rows = []
 for b in usable:
     c = b.card or {}
     arch, hw = c.get("architecture") or {}, c.get("hardware") or {}
-    rows.append({
-        "model": b.name, "dataset": c.get("dataset"), "architecture": arch.get("title") or arch.get("name"),
-        "kind": arch.get("kind"), "parameters": arch.get("parameters"),
-        "train accuracy": _pct(c.get("train_accuracy")), "test accuracy": _pct(c.get("test_accuracy")),
-        "drawn-input accuracy": _pct(c.get("drawn_accuracy")), "epochs": (c.get("training") or {}).get("epochs_run"),
+    rows.append({  # name, dataset and accuracies first: on a laptop they show without scrolling sideways
+        "model": b.name, "dataset": c.get("dataset"), "test accuracy": _pct(c.get("test_accuracy")),
+        "drawn-input accuracy": _pct(c.get("drawn_accuracy")), "train accuracy": _pct(c.get("train_accuracy")),
+        "title": b.title, "architecture": arch.get("title") or arch.get("name"), "kind": arch.get("kind"),
+        "parameters": arch.get("parameters"), "epochs": (c.get("training") or {}).get("epochs_run"),
         "training time (s)": c.get("training_time_s"),
         "hardware": hw.get("name") + (f" ({hw['backend']})" if hw.get("backend") else "") if hw.get("name") else None,
     })
-table = pd.DataFrame(rows).sort_values(["dataset", "test accuracy"], ascending=[True, False])
-st.dataframe(table, hide_index=True, key="results_table", column_config={
+# Within a dataset, from the weakest model to the best: the table tells the story from logistic regression to
+# our own CNN.
+table = pd.DataFrame(rows).sort_values(["dataset", "test accuracy"], ascending=[True, True])
+ROW_PX, HEADER_PX = 35, 38  # st.dataframe's default row height; every row shows, no scrolling inside the table
+st.dataframe(table, hide_index=True, key="results_table", height=HEADER_PX + ROW_PX * len(table) + 2, column_config={
+    "model": st.column_config.TextColumn(pinned=True),
     "parameters": st.column_config.NumberColumn(format="localized"),
     "train accuracy": st.column_config.NumberColumn(format="%.2f%%"),
     "test accuracy": st.column_config.NumberColumn(format="%.2f%%", help="On the dataset's held-out test set"),

@@ -20,8 +20,7 @@ from ui.train_form import K, duration, recipe_pickers, settings_form
 
 page_frame()
 
-STATE_BADGE = {"queued": "⏳ queued", "running": "🏃 running", "done": "✅ done", "failed": "❌ failed",
-               "cancelled": "⛔ cancelled"}
+STATE_BADGE = {"queued": "queued", "running": "running", "done": "done", "failed": "failed", "cancelled": "cancelled"}
 
 
 def _when(t) -> str:
@@ -29,8 +28,8 @@ def _when(t) -> str:
 
 
 # ---------------------------------------------------------------- the form
-st.title("🏋️ Train a model")
-st.caption("Every model of the seeds and one of our own, on any dataset. Training runs in the background, "
+st.title(":material/model_training: Train a model")
+st.caption("From logistic regression to our own CNN, on any dataset. Training runs in the background, "
            "on the GPU when this machine has one; you can leave this page and come back.")
 
 dataset, arch = recipe_pickers()
@@ -87,7 +86,7 @@ def show_job(job: jobs.Job, live: bool) -> None:
         st.caption(f"Now: {p.status or 'starting'}")
         if job.cancel_requested:
             st.warning("Cancelling… (the job stops after the batch under way)")
-        elif st.button("Cancel", icon="⛔", key=f"cancel-{where}-{job.id}"):
+        elif st.button("Cancel", icon=":material/cancel:", key=f"cancel-{where}-{job.id}"):
             jobs.cancel(job.id)
             st.rerun(scope="fragment" if live else "app")
     elif job.state == "done":

@@ -69,10 +69,14 @@ def test_models_page_table_and_curves(monkeypatch):
                 "training time (s)", "hardware"):
         assert col in table.columns
     assert table.set_index("model").loc[MODEL, "test accuracy"] == pytest.approx(99.71, abs=0.01)
+    # name, dataset and accuracies first: on screen without scrolling sideways
+    assert list(table.columns[:4]) == ["model", "dataset", "test accuracy", "drawn-input accuracy"]
+    mnist = table[table["dataset"] == "mnist"]["test accuracy"]
+    assert mnist.is_monotonic_increasing  # from logistic regression up to our own CNN
     picker = at.multiselect(key="curves_models")
     assert picker.value == [MODEL]
     assert {c.key for c in _elements(at, "plotly_chart")} >= {"curve_accuracy", "curve_loss", "curve_lr"}
-    picker.set_value([MODEL, "mnist-seed004_cnn", "mnist-logreg_l2"])
+    picker.set_value([MODEL, "mnist-wide-filter-cnn", "mnist-logreg_l2"])
     at = _run(at)
     chart = next(c for c in _elements(at, "plotly_chart") if c.key == "curve_accuracy")
     assert chart.proto.spec.count('"name"') >= 3  # one curve a model at least, overlaid

@@ -116,3 +116,13 @@ def test_the_real_command_line(tiny_bundle, digit_files):
     r = subprocess.run([sys.executable, "-m", "core", "predict", "--model", "../../etc", "a.png"], cwd=ROOT, env=env,
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 2 and "not a valid model name" in r.stderr
+
+
+def test_training_into_a_log_writes_one_line_per_epoch(models_dir, capsys):
+    """stderr captured (not a terminal), as in a log file: no carriage-return redraws, a line per epoch."""
+    code, out, err = run_cli(capsys, "train", "--dataset", "mnist", "--arch", "logreg_l2", "--epochs", "2",
+                             "--limit", "600", "--validation-fraction", "0.1", "--no-drawn-eval", "--name", "log-test")
+    assert code == 0 and out.strip().splitlines()[-1] == "log-test"
+    assert "\r" not in err
+    assert [line.split(":")[0] for line in err.splitlines() if line.startswith("epoch ")] == ["epoch 1/2", "epoch 2/2"]
+    assert not any(line.startswith("training ") for line in err.splitlines())  # no per-batch bar

@@ -241,3 +241,25 @@ def test_the_datasets_page_downloads_a_missing_dataset(server, empty_data, monke
     assert not at.exception, [e.value for e in at.exception]
     assert {m.label: m.value for m in at.metric}["Test"] == "10,000"
     assert sorted(p.name for p in (empty_data / "mnist").iterdir()) == sorted(mnist.MD5)
+
+
+def test_a_failed_download_on_the_page_leaves_one_error_and_no_progress_bar(empty_data, monkeypatch, closed_port_url):
+    """Offline: the button's failure replaces the page's "missing" error (not a second one that repeats it), the
+    progress bar goes, and the button and the size it says agree with the page's text."""
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT
+
+    monkeypatch.setattr(mnist, "URLS", [closed_port_url + "/mnist/"])
+    monkeypatch.setenv("HWLAB_MODELS_DIR", str(ROOT / "models"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["datasets-name"] = "mnist"
+    at.run()
+    at.switch_page("pages/datasets.py").run()
+    button = next(b for b in at.button if b.label.startswith("Download"))
+    size = button.label.split("about ")[1].split(" MB")[0]
+    assert f"about {size} MB" in " ".join(c.value for c in at.caption)  # the page's text says the same size
+    button.click().run()
+    assert not at.exception
+    assert len(at.error) == 1 and "downloading failed" in at.error[0].value and closed_port_url in at.error[0].value
+    assert not at.get("progress")

@@ -11,7 +11,7 @@ from tests.conftest import needs_shared
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "models"
-SMALL_CNN = "mnist-seed002_cnn"  # 35k parameters: fast enough for SHAP in a test
+SMALL_CNN = "mnist-keras-example-cnn"  # 35k parameters: fast enough for SHAP in a test
 
 
 @pytest.fixture

@@ -159,3 +159,27 @@ def test_the_fast_path_for_opaque_canvases_matches_the_general_one():
     fast, general = prepare(canvas), prepare(canvas.astype(np.float32) / 255.0)
     assert fast.x is not None and np.abs(fast.x - general.x).max() < 0.01
     assert fast.inverted == general.inverted and abs(fast.coverage - general.coverage) < 1e-3
+
+
+def _photo_of_a_seven(shadow: bool) -> np.ndarray:
+    """A phone photo of a dark 7 on white paper, 400x300; with `shadow`, the paper darkens towards one corner
+    (a hand's or the phone's shadow) down to a grey darker than the paper's mid-tones."""
+    ink = seven(120, 80, 70, width=14)[..., 0].astype(np.float32) / 255  # white on black, 280x280
+    page = np.zeros((300, 400), np.float32)
+    page[10:290, 10:290] = ink
+    paper = np.full((300, 400), 235.0, np.float32)
+    if shadow:
+        yy, xx = np.mgrid[0:300, 0:400]
+        paper -= 150 * np.clip(((xx - 220) / 180 + (yy - 150) / 150) / 1.4, 0, 1)  # 85 in the far corner
+    grey = paper * (1 - page) + 40 * page
+    rgb = np.repeat(np.clip(grey, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
+    return read_image(png_bytes(rgb), "photo.png")
+
+
+def test_a_shaded_photo_is_read_like_an_evenly_lit_one():
+    """Uneven light: the shadowed corner of the paper is paper, not ink (the paper's level is estimated across
+    the picture before the ink is thresholded)."""
+    even, shaded = prepare(_photo_of_a_seven(False)), prepare(_photo_of_a_seven(True))
+    assert even.inverted and shaded.inverted
+    corr = np.corrcoef(even.x.ravel(), shaded.x.ravel())[0, 1]
+    assert corr > 0.9, corr

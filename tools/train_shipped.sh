@@ -9,7 +9,7 @@ mnist)
   $T --dataset mnist --arch hwnet --epochs 30 --batch-size 128 --validation-fraction 0 --pen-strokes --pen-repeat 2 \
      --name mnist-hwnet --title "HWNet (ours): MNIST + drawn digits"
   # seed003_deep_bn: trained on the CPU (10 epochs, 50 min):
-  #   $T --dataset mnist --arch seed003_deep_bn --epochs 10 --batch-size 128 --validation-fraction 0.1 --name mnist-seed003_deep_bn
+  #   $T --dataset mnist --arch seed003_deep_bn --epochs 10 --batch-size 128 --validation-fraction 0.1 --name mnist-deep-cnn-bn
   for a in mlp mlp_dropout seed002_cnn seed004_cnn seed004_cnn_aug; do
     $T --dataset mnist --arch $a --batch-size 128 --name mnist-$a
   done

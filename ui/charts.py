@@ -60,15 +60,18 @@ def class_bars(classes: list[str], series: dict[str, np.ndarray], what: str = "i
     return fig
 
 
-def probability_bars(classes: list[str], probs: np.ndarray, height: int = 260) -> go.Figure:
-    """The probability of every class, the most probable one highlighted (none while all are zero)."""
+def probability_bars(classes: list[str], probs: np.ndarray, height: int = 260, font_size: int = 12) -> go.Figure:
+    """The probability of every class, the most probable one highlighted (none while all are zero);
+    `font_size` large for the presenter view."""
     probs = np.asarray(probs, float)
     top = int(probs.argmax()) if probs.max() > 0 else -1  # all zero (nothing drawn yet): no winner
     colors = [ACCENT if i == top else GREY for i in range(len(classes))]
     fig = go.Figure(go.Bar(x=[str(c) for c in classes], y=probs, marker_color=colors,
                            hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), yaxis=dict(range=[0, 1], tickformat=".0%"),
-                      xaxis=dict(type="category"), showlegend=False)
+    ticks = dict(size=font_size)  # on the axes themselves: Streamlit's chart theme sets their size otherwise
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), showlegend=False,
+                      yaxis=dict(range=[0, 1], tickformat=".0%", tickfont=ticks),
+                      xaxis=dict(type="category", tickfont=ticks), hoverlabel=dict(font=ticks))
     return fig
 
 
@@ -92,7 +95,7 @@ def confusion_heatmap(cm: np.ndarray, pct: np.ndarray, classes: list[str], mode:
         x=[classes[j] for j in jj.ravel()], y=[classes[i] for i in ii.ravel()], mode="markers",
         marker=dict(symbol="square", size=max(8, 440 // n), color="rgba(0,0,0,0)"), showlegend=False,
         customdata=np.stack([cm.ravel(), pct.ravel()], axis=1),
-        hovertemplate="true %{y}, predicted %{x}: %{customdata[0]} images (%{customdata[1]:.1f}% of %{y})<extra></extra>"))
+        hovertemplate="true %{y}, predicted %{x}: %{customdata[0]} images (%{customdata[1]:.1f}% of the true %{y})<extra></extra>"))
     fig.add_shape(type="rect", x0=pi - 0.5, x1=pi + 0.5, y0=ti - 0.5, y1=ti + 0.5, line=dict(color="#f59f00", width=3))
     side = 520 if n <= 12 else 760
     fig.update_layout(height=side, margin=dict(l=10, r=10, t=10, b=10), dragmode=False,

@@ -107,8 +107,9 @@ def show_activations(pred: registry.Predictor, x: np.ndarray, key: str) -> None:
     if maps:
         st.markdown("**Feature maps** of every convolution, normalisation, activation and pooling layer "
                     "(each map scaled to its own maximum; yellow: active)")
-        cols = st.columns(3)
         for i, o in enumerate(maps):
+            if i % 3 == 0:  # a row of columns for every 3 layers: a caption on two lines cannot push a column down
+                cols = st.columns(3)
             h, w, c = o.values.shape
             more = f", first {pictures.GRID_MAPS}" if c > pictures.GRID_MAPS else ""
             with cols[i % 3]:
@@ -116,8 +117,9 @@ def show_activations(pred: registry.Predictor, x: np.ndarray, key: str) -> None:
                          caption=f"{o.name} · {o.type} · {h}×{w}×{c}{more}")
     if vectors:
         st.markdown("**Dense layers** (one bar a unit)")
-        cols = st.columns(2)
         for i, o in enumerate(vectors):
+            if i % 2 == 0:
+                cols = st.columns(2)
             v = np.asarray(o.values, float)
             is_output = len(v) == len(pred.classes)
             labels = pred.classes if is_output else [str(j + 1) for j in range(len(v))]

@@ -12,9 +12,30 @@ from core.errors import HWLabError  # noqa: E402
 from ui.streamlit_patches import keras_session, pages_folder  # noqa: E402
 
 MODEL_KEY = "model_name"
+DATASET_KEY = "picker_dataset"  # the current dataset: the sidebar's choice, the one pages start from
 
 
 keras_session.apply()  # Streamlit would clear Keras's session after every run (see that module)
+
+
+def _exit_without_teardown() -> None:
+    """In the `streamlit run` server only: once Streamlit has stopped (Ctrl+C, SIGTERM), end the process at once.
+    Python's own teardown after that, with TensorFlow and the models loaded, took 7-15 s of CPU here, for nothing:
+    every file the server writes is closed by then. Registered before Keras loads, so it runs after every other
+    exit hook. Never under pytest (AppTest imports this module), where it would hide the exit code."""
+    if "streamlit.web.bootstrap" not in sys.modules:  # what `streamlit run` starts with; AppTest does not load it
+        return
+    import atexit
+
+    def leave():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+    atexit.register(leave)
+
+
+_exit_without_teardown()
 
 
 def page_frame() -> None:
@@ -72,11 +93,14 @@ def dataset_on_disk(name: str) -> datasets.Dataset | None:
         return None
 
 
-def model_label(b: registry.Bundle) -> str:
+def model_label(b: registry.Bundle, same_title: bool = False) -> str:
+    """The picker's line: the test accuracy first (always visible, and the list is sorted by it), then the short
+    title; the bundle's name too where another bundle of the list has the same title."""
     if not b.ok:
         return f"⚠ {b.name} (unavailable)"
     acc = (b.card or {}).get("test_accuracy")
-    return f"{b.title} — {acc:.2%}" if isinstance(acc, (int, float)) else b.title
+    label = f"{acc:.1%} · {b.title}" if isinstance(acc, (int, float)) else b.title
+    return f"{label} ({b.name})" if same_title else label
 
 
 def sidebar() -> None:
@@ -91,13 +115,17 @@ def sidebar() -> None:
         sets = sorted({b.card["dataset"] for b in usable}, key=lambda d: (d != "mnist", d))
         current = st.session_state.get(MODEL_KEY)
         cur_b = next((b for b in usable if b.name == current), None)
-        ds_default = cur_b.card["dataset"] if cur_b else sets[0]
-        dataset = st.sidebar.selectbox("Dataset", sets, index=sets.index(ds_default), key="picker_dataset")
+        if st.session_state.get(DATASET_KEY) not in sets:  # first run, or a dataset whose models are gone
+            st.session_state[DATASET_KEY] = cur_b.card["dataset"] if cur_b else sets[0]
+        # No default value here: pages set this key (a model picked on the Train page), and a widget given both
+        # a default and a value through session state logs a warning with a stack trace.
+        dataset = st.sidebar.selectbox("Dataset", sets, key=DATASET_KEY, format_func=dataset_title)
         choices = sorted([b for b in usable if b.card["dataset"] == dataset], key=registry.rank, reverse=True)
         names = [b.name for b in choices]
         if current not in names:
             st.session_state[MODEL_KEY] = names[0]
-        labels = {b.name: model_label(b) for b in choices}
+        titles = [b.title for b in choices]
+        labels = {b.name: model_label(b, titles.count(b.title) > 1) for b in choices}
         st.sidebar.selectbox("Model", names, key=MODEL_KEY, format_func=labels.get)
         card = next(b.card for b in choices if b.name == st.session_state[MODEL_KEY])
         drawn = card.get("drawn_accuracy")
@@ -109,6 +137,25 @@ def sidebar() -> None:
         with st.sidebar.expander(f"{len(broken)} model(s) unavailable"):
             for b in broken:
                 st.caption(f"**{b.name}**: {b.error}")
+
+
+def dataset_title(name: str) -> str:
+    from core import datasets
+    return datasets.DATASETS[name].title if name in datasets.DATASETS else name
+
+
+def current_dataset() -> str | None:
+    return st.session_state.get(DATASET_KEY)
+
+
+def follow_current_dataset(key: str, options: list[str]) -> None:
+    """A page's own dataset picker (session state `key`) starts from the sidebar's dataset, and follows it each
+    time the sidebar's choice changes; in between, the page's picker keeps what the user chose there."""
+    seen_key = f"_{key}_followed"
+    current = current_dataset()
+    if current in options and (key not in st.session_state or st.session_state.get(seen_key) != current):
+        st.session_state[key] = current
+    st.session_state[seen_key] = current
 
 
 def current_model_name() -> str | None:

@@ -14,6 +14,7 @@ from core.errors import HWLabError
 from core.cpu_share import train_threads
 from core.train_settings import (AUGMENTATIONS, DEFAULTS, OPTIONS, PRESET_DATASETS, PRESET_TITLES, PRESETS, Option,
                                  suggested, with_preset)
+from ui.state import follow_current_dataset
 
 K = "train_"  # widget keys: train_<setting>, train_aug_<name>
 AUG_FORM = {"rotation": (45.0, 1.0, "Rotation (± degrees)"), "shift": (0.3, 0.01, "Shift (± fraction)"),
@@ -150,9 +151,13 @@ def _on_arch() -> None:
 def recipe_pickers() -> tuple[str, str]:
     """Dataset, recipe (a preset, or the architecture's suggestions) and architecture; each fills the form.
     A preset is the default for the datasets it was made for (train_settings.PRESET_DATASETS)."""
+    before = st.session_state.get(K + "dataset")
+    follow_current_dataset(K + "dataset", list(datasets.DATASETS))  # starts from the sidebar's dataset
     st.session_state.setdefault(K + "dataset", "mnist")
     if K + "recipe" not in st.session_state or K + "arch" not in st.session_state:
         st.session_state.setdefault(K + "arch", DEFAULTS.arch)
+        _on_dataset()
+    elif st.session_state[K + "dataset"] != before:  # the sidebar's dataset changed: its defaults
         _on_dataset()
     top = st.columns(3)
     dataset = top[0].selectbox("Dataset", list(datasets.DATASETS), key=K + "dataset", on_change=_on_dataset,

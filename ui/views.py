@@ -8,35 +8,43 @@ from core.pictures import pixels
 from ui.charts import probability_bars
 
 
-def show_bars(classes: list[str], probs: np.ndarray, key: str) -> None:
-    st.plotly_chart(probability_bars(classes, probs), key=f"bars-{key}", config={"displayModeBar": False})
+def show_bars(classes: list[str], probs: np.ndarray, key: str, big: bool = False) -> None:
+    fig = probability_bars(classes, probs, height=460, font_size=30) if big else probability_bars(classes, probs, 220)
+    st.plotly_chart(fig, key=f"bars-{key}", config={"displayModeBar": False})
 
 
-def show_waiting(classes: list[str], invitation: str, key: str) -> None:
-    """Before anything is drawn: the places a prediction will take (a blank 28x28 grid, the classes the model
-    knows, bars at zero), so the page does not jump at the first answer. It also has the browser load its
+VIEW_CAPTION = "What the model sees (28×28)"
+
+
+def _answer_row(key: str, x28: np.ndarray, big: bool):
+    """The verdict (returned, to fill) with the 28x28 view beside it; the pair wraps on a narrow screen."""
+    with st.container(horizontal=True, wrap=True, key=f"answer_{key}"):
+        verdict = st.container(key=f"verdict_{key}")
+        st.image(pixels(x28, scale=6 if big else 4), caption=VIEW_CAPTION, width=168 if big else 112)
+    return verdict
+
+
+def show_waiting(classes: list[str], invitation: str, key: str, big: bool = False) -> None:
+    """Before anything is drawn: the invitation where the prediction will be, a blank 28x28 grid and bars at
+    zero, so the page hardly moves at the first answer (no metric: browser tests and benchmarks take a
+    "Prediction" metric for an answer). It also has the browser load its
     code for these elements with the page: in a fresh page that code otherwise held up the first answer by
     about half a second (benchmarks/browser_latency.py)."""
-    c1, c2 = st.columns([1, 1])
-    with c1:
-        st.image(pixels(np.zeros((28, 28), np.float32)), caption="What the model sees (28×28)", width=224)
-    with c2:
+    with _answer_row(key, np.zeros((28, 28), np.float32), big):
         st.info(invitation)
-        st.metric("Classes", len(classes), help="The model answers with one of these: " + ", ".join(classes))
-    show_bars(classes, np.zeros(len(classes)), key)
+        st.caption("The model answers with one of: " + ", ".join(classes[:40]) + ("…" if len(classes) > 40 else ""))
+    show_bars(classes, np.zeros(len(classes)), key, big)
 
 
-def show_prediction(pred, prepared, key: str) -> None:
+def show_prediction(pred, prepared, key: str, big: bool = False) -> None:
     """What the model sees, its answer and the probabilities of every class, for one input."""
     if prepared.x is None:
-        st.info("✏️ Draw a digit or a letter on the canvas, and the model will tell you what it sees.")
+        st.info("Draw a digit or a letter on the canvas, and the model will tell you what it sees.",
+                icon=":material/draw:")
         return
     probs = pred(prepared.x)[0]
     top = pred.top(probs, 3)
-    c1, c2 = st.columns([1, 1])
-    with c1:
-        st.image(pixels(prepared.x), caption="What the model sees (28×28)", width=224)
-    with c2:
+    with _answer_row(key, prepared.x, big):
         st.metric("Prediction", top[0][0], f"{top[0][1]:.1%} confidence", delta_color="off", delta_arrow="off")
         st.caption("Runner-up: " + ", ".join(f"{c} ({p:.1%})" for c, p in top[1:]))
         if prepared.warning:
@@ -45,4 +53,4 @@ def show_prediction(pred, prepared, key: str) -> None:
             st.warning("The model is unsure about this one.")
         if prepared.inverted:
             st.caption("Dark ink on light paper was inverted to white on black.")
-    show_bars(pred.classes, probs, key)
+    show_bars(pred.classes, probs, key, big)

@@ -276,7 +276,7 @@ class KaggleDigitRecognizer(Source):
         if self.files[0] in present:
             return "partial", True, "train.csv present (re-split for a labelled test set); add test.csv to export a submission"
         return "missing", False, (f"Kaggle needs a login: download train.csv and test.csv from {URL}, then upload them "
-                                  f"on the Datasets page or put them in {config.data_dir() / FOLDER}")
+                                  f"in the app or put them in {config.data_dir() / FOLDER}")
 
     def version(self) -> tuple:
         p = find("train")

@@ -51,7 +51,7 @@ class MNIST(Source):
     def state(self, present, missing):
         if not missing:
             return "complete", True, "official train and test sets"
-        return "missing", False, "downloaded from the official address on first use (about 11 MB)"
+        return "missing", False, f"downloaded from the official address on first use (about {sum(SIZES.values()) / 1e6:.0f} MB)"
 
     def download_size_mb(self) -> Optional[float]:
         return sum(SIZES[f] for f in MD5 if _local(f) is None) / 1e6

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import draw_stroke
+from e2e_support import draw_stroke
 
 pytestmark = pytest.mark.e2e
 

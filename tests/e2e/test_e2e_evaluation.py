@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import ROOT, draw_stroke
+from e2e_support import ROOT, draw_stroke
 
 pytestmark = pytest.mark.e2e
 TIMEOUT = 90_000

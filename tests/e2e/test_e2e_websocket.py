@@ -5,7 +5,7 @@ import asyncio
 import concurrent.futures
 
 from benchmarks._streamlit_ws import StreamlitSession, canvas_drawing, png_data_url
-from tests.e2e.conftest import ROOT
+from e2e_support import ROOT
 from helpers import pen_digits
 
 
@@ -47,7 +47,7 @@ def test_sessions_at_once_each_get_their_own_prediction(app_url):
 def test_a_page_opened_by_its_own_address_on_a_fresh_server_has_the_sidebar():
     # Streamlit runs pages/evaluation.py alone (no app.py, so no picker) when a fresh server's first request
     # names it; ui/state.py turns that off and runs again through app.py.
-    from tests.e2e.conftest import start_app
+    from e2e_support import start_app
 
     proc, url = start_app({"HWLAB_MODELS_DIR": str(ROOT / "models")})
     try:
