@@ -149,6 +149,10 @@ def cmd_train(a) -> int:
     from .errors import BadSettings
 
     settings = {k: v for k, v in vars(a).items() if k in training.Settings.__dataclass_fields__ and v is not None}
+    if a.init_from and a.arch is None:  # fine-tuning: the starting bundle's architecture unless told
+        from .classroom.cli import arch_of
+
+        settings["arch"] = arch_of(a.init_from)
     if a.augment is not None:
         try:
             settings["augment"] = json.loads(a.augment) if a.augment.strip() else {}
@@ -200,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(fn=cmd_evaluate)
     p = sub.add_parser("train", help="train a model headless; prints the new bundle's name last")
     p.add_argument("--dataset", default="mnist")
-    p.add_argument("--arch", default="seed002_cnn")
+    p.add_argument("--arch", help="default seed002_cnn, or the --init-from bundle's")
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", dest="batch_size", type=int)
     p.add_argument("--optimizer", choices=["adam", "rmsprop", "sgd"])
@@ -225,6 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="skip measuring drawn-input accuracy after training")
     p.add_argument("--mixed-precision", dest="mixed_precision", choices=["auto", "on", "off"])
     p.set_defaults(fn=cmd_train)
+    from .classroom.cli import add_class_commands
+
+    add_class_commands(sub)  # python -m core class add/list/export/import/clear
     return ap
 
 

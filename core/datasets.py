@@ -361,6 +361,8 @@ def on_disk(name: str) -> bool:
     """Whether a dataset can be read from disk now, without a download (decides 'evaluate afresh')."""
     if name not in DATASETS:
         return False
+    if name == "class-drawings":
+        return file_status(name)["usable"]
     if name == "sklearn-digits" or not file_status(name)["missing"]:
         return True
     return name.startswith("emnist-") and _emnist_usable(name.removeprefix("emnist-"))
@@ -418,6 +420,12 @@ def _kaggle_loader(spec: Spec, progress: Progress, allow_download: bool = True) 
     return load_dataset(spec)
 
 
+def _class_loader(spec: Spec, progress: Progress, allow_download: bool = True) -> Dataset:
+    from .classroom import dataset  # the class database's drawings (core/classroom/dataset.py)
+
+    return dataset.load(spec, progress, allow_download)
+
+
 def _emnist_files(split: str) -> tuple[str, ...]:
     return tuple(f"emnist/emnist-{split}-{p}-{k}-idx{n}-ubyte.gz" for p in ("train", "test")
                  for k, n in (("images", 3), ("labels", 1)))
@@ -438,6 +446,8 @@ DATASETS: dict[str, Spec] = {
                                     KAGGLE_URL, _kaggle_loader),
     "sklearn-digits": Spec("sklearn-digits", "scikit-learn digits (8x8, upscaled)", "mnist", (),
                            "bundled with scikit-learn", _load_sklearn),
+    "class-drawings": Spec("class-drawings", "The class's drawings", "mnist", (), "the class database",
+                           _class_loader),
 }
 
 
@@ -490,6 +500,10 @@ def file_status(name: str) -> dict:
     """What of a dataset is here and what is not: files present and missing, whether it can be used and how,
     the folder, and where to get the rest."""
     s = spec(name)
+    if name == "class-drawings":
+        from .classroom import dataset
+
+        return dataset.file_status()
     present, missing = [], []
     for f in s.files:
         base = f.split("/")[-1]

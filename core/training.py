@@ -19,6 +19,7 @@ import numpy as np
 
 from . import datasets, drawn, evaluation, registry, zoo
 from .augment import augmenter
+from .classroom import dataset as class_dataset
 from .errors import BadSettings, DatasetMissing
 
 Events = Optional[Callable[[dict], None]]
@@ -393,6 +394,7 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
 
     emit({"event": "status", "message": f"loading {s.dataset}"})
     ds = datasets.load(s.dataset)
+    ds = class_dataset.with_base_data(ds, s.init_from)  # class-drawings: mixed with the model's own data
     check_init_from(s, ds)  # before any work: a leak would make the test figure dishonest
     stop_if_cancelled()
     import keras

@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 from core import config, datasets, kaggle
 from core.errors import HWLabError
 from ui.state import bundles, current_model_name, page_frame, predictor
+from ui.teacher_lock import gate
 
 page_frame()
 
@@ -110,7 +111,7 @@ def _progress_bar(what: str):
 
 def download_button(name: str, status: dict, label: str) -> None:
     size = datasets.download_size_mb(name)
-    if not size:
+    if not size or not gate("downloads datasets"):
         return
     what = "MNIST" if name == "mnist" else "NIST's EMNIST gzip.zip (every split)"
     st.caption(f"From {status['source']} into {config.download_dir()}; checksum verified. Stay on this page "
@@ -136,6 +137,8 @@ def _install(source, kind: str, name: str) -> None:
 
 
 def kaggle_files() -> None:
+    if not gate("uploads datasets"):
+        return
     st.markdown(f"Kaggle needs a login, so nothing is downloaded here: get **train.csv** and **test.csv** from "
                 f"[the competition's data page]({kaggle.URL}) and give them here. Each file is checked "
                 f"(`label`, `pixel0` … `pixel783`, integers 0-255) before it is saved.")

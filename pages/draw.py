@@ -6,6 +6,7 @@ from core.preprocess import MAX_UPLOAD_BYTES, prepare, read_image
 from ui.state import current_predictor, page_frame
 from ui.views import show_prediction, show_waiting
 from ui.explain_view import explain_input
+from ui.class_send import class_send
 
 page_frame()
 
@@ -48,6 +49,7 @@ def drawing_area():
                                        "finger or pen. The prediction appears as soon as you lift it.", "canvas")
         else:
             show_prediction(pred, prepared, "canvas")
+        class_send(pred, prepared if drawn else None, image)  # "Your name", "Send to the class"
         if st.toggle("Explain this drawing (SHAP and activations)", key="explain_drawing", disabled=not drawn) and drawn:
             explain_input(pred, prepared.x, key="draw")
 

@@ -17,6 +17,8 @@ from core import datasets, drawn, jobs, zoo
 from core.errors import HWLabError
 from core.training import MAX_BATCH, OPTIMIZERS, SCHEDULES, Settings
 from ui.state import MODEL_KEY, bundles, page_frame
+from ui.class_teach import class_teach
+from ui.teacher_lock import gate
 
 page_frame()
 
@@ -60,6 +62,9 @@ def _when(t) -> str:
 st.title("🏋️ Train a model")
 st.caption("Every model of the seeds and one of our own, on any dataset. Training runs in the background, "
            "on the GPU when this machine has one; you can leave this page and come back.")
+if not gate("starts and cancels training"):  # a teacher password is set and this browser is not unlocked
+    st.stop()
+class_teach()  # "Teach the model our handwriting": fine-tune on the class's drawings
 
 st.session_state.setdefault(K + "dataset", "mnist")
 st.session_state.setdefault(K + "arch", DEFAULTS.arch)

@@ -1,0 +1,123 @@
+"""The class's drawings as a dataset, `class-drawings`: the 28x28 inputs the students sent (every class
+session), labelled with what they meant. Its test part holds out whole students, never single drawings, so
+the test figure says how the model reads the handwriting of children it never learned from.
+
+Fine-tuning on it (`train --dataset class-drawings --init-from NAME`) mixes in the starting model's own
+training data (with_base_data), so that the model learns the class's hand and forgets nothing."""
+from __future__ import annotations
+
+import hashlib
+from typing import Optional
+
+import numpy as np
+
+from .. import datasets as ds_mod
+from ..errors import DatasetMissing
+from .store import ClassStoreError, open_store
+
+NAME = "class-drawings"
+TITLE = "The class's drawings"
+HELD_OUT_FRACTION = 0.2  # of the students (at least one)
+CLASS_REPEAT = 3  # the class's drawings are seen this many times an epoch, beside the model's own data
+BASE_PER_DRAWING = 4  # images of the model's own training data mixed in per class drawing (at least 2,000)
+BASE_MIN = 2000
+
+
+def layout(labels: set[str]) -> list[str]:
+    """The class layout the labels fit: digits, letters, EMNIST's 47 or 62, else the labels themselves."""
+    for classes in (ds_mod.DIGITS, ds_mod.UPPER, ds_mod.EMNIST_CLASSES["bymerge"], ds_mod.EMNIST_CLASSES["byclass"]):
+        if labels <= set(classes):
+            return list(classes)
+    return sorted(labels)
+
+
+def held_out_students(students: set[str]) -> set[str]:
+    """About a fifth of the students (at least one when there are two or more), picked by a hash of the
+    nickname: the same students stay held out as the class grows."""
+    if len(students) < 2:
+        return set()
+    k = max(1, int(round(len(students) * HELD_OUT_FRACTION)))
+    return set(sorted(students, key=lambda s: hashlib.sha256(s.encode()).hexdigest())[:k])
+
+
+def load(spec=None, progress=None, allow_download: bool = True) -> ds_mod.Dataset:
+    """The dataset (the loader of datasets.DATASETS["class-drawings"])."""
+    try:
+        rows = open_store().drawings(all_sessions=True)
+    except ClassStoreError as exc:
+        raise DatasetMissing(str(exc)) from None
+    students = {d.student for d in rows}
+    if len(students) < 2:
+        raise DatasetMissing(f"{TITLE}: {len(rows)} drawing(s) by {len(students)} student(s) so far; the dataset "
+                             f"needs drawings by at least 2 students (its test part holds out whole students). "
+                             f"Send drawings from the Draw page, or add pictures with `python -m core class add`.")
+    classes = layout({d.label for d in rows})
+    held = held_out_students(students)
+    x = np.stack([d.input28 for d in rows])
+    y = np.array([classes.index(d.label) for d in rows], np.int64)
+    test = np.array([d.student in held for d in rows])
+    styles = [d.style for d in rows]
+    style = max(set(styles), key=styles.count)
+    prov = (f"{len(rows):,} drawings by {len(students)} students of the class; the test part holds out "
+            f"{len(held)} whole student(s) ({int(test.sum()):,} drawings), never single drawings")
+    return ds_mod.Dataset(NAME, TITLE, classes, ds_mod.Split(x[~test], y[~test]), ds_mod.Split(x[test], y[test]),
+                          prov, style, notes=["The 28x28 inputs as the model saw them when each drawing was sent.",
+                                              "Nicknames only: no other personal data is stored."])
+
+
+def file_status() -> dict:
+    """What `python -m core datasets` and the Datasets page say about it."""
+    try:
+        store = open_store()
+        n = store.count(all_sessions=True)
+        students = len({d.student for d in store.drawings(all_sessions=True)}) if n else 0
+        usable = students >= 2
+        state = "complete" if usable else "missing"
+        how = (f"{n:,} drawings by {students} student(s) in the class database ({store.shown_url})"
+               + ("" if usable else "; it needs drawings by at least 2 students"))
+        where = store.shown_url
+    except ClassStoreError as exc:
+        state, usable, how, where = "missing", False, str(exc), ""
+    return {"name": NAME, "title": TITLE, "state": state, "usable": usable, "how": how, "present": [],
+            "missing": [], "folder": where, "data_dir": where, "source": "the Draw page's Send to the class, "
+            "python -m core class add / import", "download": "none needed"}
+
+
+def base_dataset(bundle: str, depth: int = 0) -> Optional[str]:
+    """The dataset a bundle learned from before any class drawings (through its --init-from chain)."""
+    from .. import registry
+
+    training = registry.inspect(bundle).card.get("training", {})
+    name = training.get("dataset")
+    if name != NAME:
+        return name
+    return base_dataset(training["init_from"], depth + 1) if training.get("init_from") and depth < 8 else None
+
+
+def with_base_data(ds: ds_mod.Dataset, init_from: Optional[str]) -> ds_mod.Dataset:
+    """For fine-tuning on the class's drawings from `init_from`: its classes and its own training images mixed
+    in. Any other dataset (or no starting bundle) comes back unchanged."""
+    if ds.name != NAME or not init_from:
+        return ds
+    from .. import registry
+
+    bundle_classes = [str(c) for c in registry.inspect(init_from).card["classes"]]
+    if not set(ds.classes[i] for i in np.unique(np.concatenate([ds.train.y, ds.test.y]))) <= set(bundle_classes):
+        return ds  # labels the model does not know: plain transfer learning on the class's drawings alone
+    remap = np.array([bundle_classes.index(c) if c in bundle_classes else -1 for c in ds.classes])
+    train, test = ds_mod.Split(ds.train.x, remap[ds.train.y]), ds_mod.Split(ds.test.x, remap[ds.test.y])
+    base_name = base_dataset(init_from)
+    notes = list(ds.notes)
+    xs, ys = [train.x] * CLASS_REPEAT, [train.y] * CLASS_REPEAT
+    if base_name and ds_mod.on_disk(base_name):
+        base = ds_mod.load(base_name, download=False)
+        if list(base.classes) == bundle_classes:
+            k = min(len(base.train), max(BASE_MIN, BASE_PER_DRAWING * len(train)))
+            pick = np.sort(np.random.default_rng(0).choice(len(base.train), k, replace=False))
+            xs.append(base.train.x[pick])
+            ys.append(base.train.y[pick])
+            notes.append(f"Mixed with {k:,} images of {base.title}'s training set (what {init_from} learned "
+                         f"from), the class's drawings repeated {CLASS_REPEAT}x, so the model forgets nothing.")
+    order = np.random.default_rng(1).permutation(sum(len(y) for y in ys))
+    mixed = ds_mod.Split(np.concatenate(xs)[order], np.concatenate(ys)[order])
+    return ds_mod.Dataset(ds.name, ds.title, bundle_classes, mixed, test, ds.provenance, ds.style, notes)
