@@ -2,8 +2,11 @@
 every 2 s without a full page rerun), filters, sorting, counters, a confusion matrix, the "Fool the model" game;
 a click explains a drawing with the Draw page's view. The teacher starts new sessions, deletes drawings and has
 the wall re-read every drawing with another model."""
+import functools
+import io
 from datetime import datetime
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -17,8 +20,9 @@ from ui.views import pixels
 
 page_frame()
 REFRESH_S = 2.0
-SHOWN = 48  # cards on the wall at most (the newest, or the first in the chosen order)
+SHOWN = 32  # cards on the wall at most (the newest, or the first in the chosen order)
 COLUMNS = 8
+CONFUSION_REFRESH_S = 10.0
 K = "wall_"
 SELECTED = K + "selected"
 
@@ -52,9 +56,17 @@ def _pick(drawing_id: int) -> None:
     st.session_state[SELECTED] = drawing_id
 
 
+@functools.lru_cache(maxsize=4096)
+def _card_png(drawing_id: int, created: float, input28: bytes) -> bytes:
+    """A drawing's 28x28 input as the wall shows it, encoded once (the wall redraws every 2 s)."""
+    buf = io.BytesIO()
+    pixels(np.frombuffer(input28, np.uint8).reshape(28, 28) / 255.0, scale=4, grid=False).save(buf, format="PNG")
+    return buf.getvalue()
+
+
 def _card(d, highlight: bool) -> None:
     with st.container(border=True):
-        st.image(pixels(d.input28 / 255.0, scale=4, grid=False), width="stretch")
+        st.image(_card_png(d.id, d.created, d.input28.tobytes()), width="stretch")
         st.text(d.student)  # a nickname is text, never HTML or Markdown
         mark = ":material/check:" if d.correct else ":material/close:"
         st.caption(f"{mark} meant **{d.label}** · read **{d.prediction}** {d.confidence:.0%} · "
@@ -103,12 +115,22 @@ def live_wall() -> None:
         for col, d in zip(cols, shown[start:start + COLUMNS]):
             with col:
                 _card(d, fool_game and wall.is_fool(d))
+
+
+@st.fragment(run_every=CONFUSION_REFRESH_S)
+def live_confusion() -> None:
+    """Refreshed less often than the grid: a plot costs more to send than the cards."""
+    try:
+        rows = store.drawings(session_id=session_id)
+    except ClassStoreError:
+        return  # the grid above says so
     if rows:
         with st.expander("Confusion matrix of the class's drawings", icon=":material/grid_on:"):
             st.plotly_chart(_confusion(rows), key=K + "confusion", config={"displayModeBar": False})
 
 
 live_wall()
+live_confusion()
 
 # ---------------------------------------------------------------- one drawing explained
 chosen = st.session_state.get(SELECTED)
