@@ -76,9 +76,10 @@ def file_status() -> dict:
         how = (f"{n:,} drawings by {students} student(s) in the class database ({store.shown_url})"
                + ("" if usable else "; it needs drawings by at least 2 students"))
         where = store.shown_url
+        present = [f"class database: {n} drawings"]  # changes with every send: the Datasets page reloads it
     except ClassStoreError as exc:
-        state, usable, how, where = "missing", False, str(exc), ""
-    return {"name": NAME, "title": TITLE, "state": state, "usable": usable, "how": how, "present": [],
+        state, usable, how, where, present = "missing", False, str(exc), "", []
+    return {"name": NAME, "title": TITLE, "state": state, "usable": usable, "how": how, "present": present,
             "missing": [], "folder": where, "data_dir": where, "source": "the Draw page's Send to the class, "
             "python -m core class add / import", "download": "none needed"}
 
