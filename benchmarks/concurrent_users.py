@@ -269,7 +269,7 @@ async def one_session(browser, url: str, sid: int, pool, deadline: list, phase: 
 
 
 async def ws_session(url: str, sid: int, pool, deadline: list, phase: Phase, ready: asyncio.Event, started: list,
-                     draw_s: float) -> None:
+                     draw_s: float, klass=None) -> None:
     """One student without a browser: the websocket messages the Draw page's browser sends. A drawing is the
     canvas component's new state (its PNG, as streamlit-drawable-canvas sends it at mouse-up) for the drawing
     fragment; Clear is the button's trigger. Before each drawing, 0.5 to 1.5 times `draw_s` seconds pass (the time
@@ -286,7 +286,10 @@ async def ws_session(url: str, sid: int, pool, deadline: list, phase: Phase, rea
     async def fresh_page():
         await sess.close()
         await sess.connect(WAIT_PAGE_S)
-        take_ids(await sess.rerun(WAIT_PAGE_S))
+        run = await sess.rerun(WAIT_PAGE_S)
+        take_ids(run)
+        if klass:  # --class: the nickname, typed once
+            take_ids(await klass.type_name(sess, run, sid, ids["fragment"], WAIT_PAGE_S))
 
     rng = random.Random(sid)
 
@@ -305,6 +308,12 @@ async def ws_session(url: str, sid: int, pool, deadline: list, phase: Phase, rea
             phase.error("timeout or missing prediction")
             raise RuntimeError("no prediction")
         check_prediction(phase, sid, i, s, shown[1].body, shown[0])
+        if klass:  # --class: every drawing sent to the class
+            try:
+                await klass.send(sess, run, ids["fragment"], WAIT_PREDICTION_S)
+            except Exception:
+                phase.error("send to the class failed")
+                raise
         run = await sess.rerun(WAIT_PREDICTION_S, [(ids["clear"], "trigger_value", True)], ids["fragment"])
         if run.first("metric", label="Prediction") is not None or run.problems():
             phase.error("Clear did not clear")
@@ -378,7 +387,12 @@ async def phases(a, session, url: str, pid: int, pool, log_path: Path) -> tuple:
     loads0 = model_loads(log_path)
     base = await run_phase(session, url, pid, 1, a.baseline_seconds, pool, log_path)
     loads1 = model_loads(log_path)
+    stop_wall = asyncio.Event()
+    wall = a.klass and asyncio.create_task(a.klass.watch_wall(url, stop_wall, WAIT_PAGE_S))  # the projector
     many = await run_phase(session, url, pid, a.sessions, a.seconds, pool, log_path)
+    if wall:
+        stop_wall.set()
+        await wall
     if a.with_training:  # the same sessions again, while a Train page job trains beside the server
         from benchmarks._training_load import training_job
 
@@ -395,12 +409,19 @@ async def main_async(a) -> int:
         s["png"] = png_data_url(render(s["strokes"], i))
     print(f"{len(pool)} pen digits read right by {a.model} when rendered ({time.time() - t:.0f} s to check); "
           f"clients: {a.clients}", flush=True)
+    a.klass = None
+    if a.class_mode:  # a fresh class database for this run; no teacher password (students only send)
+        from benchmarks._class_load import ClassLoad
+
+        a.klass = ClassLoad()
+        os.environ["HWLAB_DB_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='class-load-')}/class.db"
+        os.environ.pop("HWLAB_TEACHER_PASSWORD", None)
     proc, url = start_server(log_path)
     try:
         rss0 = rss_mb(proc.pid)
         if a.clients == "websocket":
             async def session(*args):
-                await ws_session(*args, draw_s=a.draw_seconds)
+                await ws_session(*args, draw_s=a.draw_seconds, klass=a.klass)
             warm, cold, base, many, loads0, loads1, loads2 = await phases(a, session, url, proc.pid, pool, log_path)
         else:
             from playwright.async_api import async_playwright
@@ -437,6 +458,18 @@ async def main_async(a) -> int:
     total_loads = len(loads2)
     print(f"targets (concurrent): zero errors, p95 <= 1.5 s: {'met' if ok else 'NOT met'}; "
           f"the model was loaded {total_loads} time(s) for {1 + a.sessions} sessions")
+    if a.klass:
+        from benchmarks._class_load import stored_drawings
+
+        k = a.klass
+        stored, wall_p95 = stored_drawings(), pct(k.wall_refresh_s, 0.95)
+        errors = sum(many.errors.values()) + sum(base.errors.values()) + sum(warm.errors.values()) + k.wall_errors
+        ok = ok and not errors and stored == k.sent and wall_p95 <= 1.0
+        print(json.dumps({"errors": errors, "p95_s": round(pct(lat, 0.95), 3), "sent": k.sent, "stored": stored,
+                          "wall_refresh_p95_s": round(wall_p95, 3), "wall_refreshes": len(k.wall_refresh_s),
+                          "wall_errors": k.wall_errors, "sessions": a.sessions, "seconds": a.seconds,
+                          "load_average": [round(v, 1) for v in many.load], "targets_met": bool(ok)}))
+        return 0 if ok else 1
     return 0 if ok and not warm.errors and total_loads == len(set(loads2)) else 1
 
 
@@ -452,9 +485,14 @@ def main(argv=None) -> int:
                     help="websocket clients: the mean time to draw a digit (each drawing takes 0.5 to 1.5 times it)")
     ap.add_argument("--model", default=registry.default_for("mnist"),
                     help="the model the Draw page picks by default (used to choose digits it reads right)")
+    ap.add_argument("--class", dest="class_mode", action="store_true",
+                    help="every student also sends each drawing to the class, and one more session holds the Class "
+                         "page open; the last line is JSON: errors, p95_s, sent, stored, wall_refresh_p95_s")
     ap.add_argument("--with-training", action="store_true",
                     help="then the same sessions again while a training job runs (as the Train page starts one)")
     a = ap.parse_args(argv)
+    if a.class_mode and a.clients != "websocket":
+        ap.error("--class runs with the websocket clients")
     if a.baseline_seconds is None:
         a.baseline_seconds = a.seconds
     if not 1 <= a.sessions <= 50 or not 1 <= a.seconds <= 600:

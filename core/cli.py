@@ -209,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_arguments(p)  # one flag per training setting, from its declaration (train_settings.Settings)
     p.set_defaults(fn=cmd_train)
+    from .classroom.cli import add_class_commands
+
+    add_class_commands(sub)  # python -m core class add/list/export/import/clear
     return ap
 
 

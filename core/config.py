@@ -42,3 +42,14 @@ def cache_dir() -> Path:
     """Derived data that is costly to recompute (rendered pen strokes, ...)."""
     env = os.environ.get("HWLAB_CACHE_DIR")
     return Path(env).expanduser().resolve() if env else Path.home() / ".cache" / "handwriting-lab" / "derived"
+
+
+def data_home() -> Path:
+    """Where the app keeps what it makes (the class database): $XDG_DATA_HOME/handwriting-lab."""
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "handwriting-lab"
+
+
+def db_url() -> str:
+    """HWLAB_DB_URL (an SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@host/db), else a SQLite file in the
+    data home."""
+    return os.environ.get("HWLAB_DB_URL") or f"sqlite:///{data_home() / 'class.db'}"

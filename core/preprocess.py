@@ -141,6 +141,7 @@ def _ink(img: np.ndarray) -> _Ink:
     return _levels(grey, 1.0)
 
 
+PHOTO_MIN_SIDE = 64  # px: smaller pictures are crops or scans, never flattened
 UNEVEN_PAPER = 0.06  # the paper's level varying more than this (0..1) across the picture: flatten it first
 
 
@@ -163,8 +164,9 @@ def _levels(grey: np.ndarray, scale: float) -> _Ink:
     lo = float(np.median(1.0 - border if inverted else border))  # background level: the paper at the edges
     # A canvas or a scan has one flat level all round its edge: nothing to flatten (and a canvas drawn full of
     # ink must stay ink). A photo's edge varies; where its paper varies more than UNEVEN_PAPER, flatten it.
+    # A tiny picture (scikit-learn's 8x8 digits, a 28x28 crop) is no photo: its ink may touch every edge.
     flat_edge = float(np.mean(np.abs(border - np.median(border)) < 2 / 255)) > 0.9
-    paper = None if flat_edge else _paper_level(raw, scale)
+    paper = None if flat_edge or min(grey.shape) < PHOTO_MIN_SIDE else _paper_level(raw, scale)
     if paper is not None and (float(paper.max()) - float(paper.min())) / scale > UNEVEN_PAPER:  # uneven light (photos): the ink is what stands above the paper where it lies
         raw = np.clip(raw.astype(np.float32) - paper, 0, scale).astype(grey.dtype)
         lo = 0.0

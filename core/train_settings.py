@@ -247,7 +247,13 @@ def from_arguments(a: argparse.Namespace) -> Settings:
         except ValueError:
             raise BadSettings(f"--augment must be JSON like '{{\"rotation\": 10, \"shift\": 0.1}}', "
                               f"not {given['augment']!r}.") from None
-    return Settings.from_dict(with_preset(getattr(a, "preset", None), given))
+    preset = getattr(a, "preset", None)
+    if given.get("init_from") and "arch" not in given and preset is None:  # fine-tuning: the bundle's own network
+        from . import registry
+
+        b = registry.inspect(given["init_from"])  # raises BadModel for an unknown name
+        given["arch"] = (b.card or {}).get("architecture", {}).get("name") or DEFAULTS.arch
+    return Settings.from_dict(with_preset(preset, given))
 
 
 def command_line(settings: dict) -> str:

@@ -19,6 +19,7 @@ import numpy as np
 
 from . import datasets, drawn, evaluation, registry, train_estimate, zoo
 from .augment import augmenter
+from .classroom import dataset as class_dataset
 from .errors import DatasetMissing
 from .train_progress import progress_callback
 from .train_settings import MAX_BATCH, OPTIMIZERS, SCHEDULES, Settings, _check  # noqa: F401 (the trainer's API)
@@ -253,6 +254,7 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
 
     emit({"event": "status", "message": f"loading {s.dataset}"})
     ds = datasets.load(s.dataset)
+    ds = class_dataset.with_base_data(ds, s.init_from)  # class-drawings: mixed with the model's own data
     s = settings.resolved(n_train=len(ds.train))  # a small dataset's suggestions (a --limit try keeps the large one's)
     check_init_from(s, ds)  # before any work: a leak would make the test figure dishonest
     stop_if_cancelled()

@@ -15,6 +15,7 @@ from core.datasets import kaggle
 from core.errors import HWLabError
 from ui.charts import class_bars
 from ui.state import bundles, current_model_name, dataset, follow_current_dataset, page_frame, predictor
+from ui.teacher_lock import gate
 
 page_frame()
 
@@ -82,7 +83,7 @@ def download_button(name: str, status: dict, label: str, error_slot=None) -> Non
     """The download button; a failure's sentence replaces the one in `error_slot` (the page's "missing" error,
     which it repeats and adds to) rather than a second error under it, and the progress bar goes."""
     size = datasets.download_size_mb(name)
-    if not size:
+    if not size or not gate("downloads datasets"):
         return
     what = "MNIST" if name == "mnist" else "NIST's EMNIST gzip.zip (every split)"
     st.caption(f"From {status['source']} into {config.download_dir()}; the checksum is checked once it is here. "
@@ -111,6 +112,8 @@ def _install(source, kind: str, name: str) -> None:
 
 
 def kaggle_files() -> None:
+    if not gate("uploads datasets"):
+        return
     st.markdown(f"Kaggle needs a login, so nothing is downloaded here: get **train.csv** and **test.csv** from "
                 f"[the competition's data page]({kaggle.URL}) and give them here. Each file is checked "
                 f"(`label`, `pixel0` … `pixel783`, integers 0-255) before it is saved.")

@@ -7,6 +7,7 @@ from ui import draw_layout
 from ui.state import current_predictor, dataset_title, page_frame
 from ui.views import show_prediction, show_waiting
 from ui.explain_view import explain_input
+from ui.class_send import class_send
 
 page_frame()
 
@@ -56,6 +57,7 @@ def drawing_area():
                              "canvas", present)
             else:
                 show_prediction(pred, prepared, "canvas", present)
+            class_send(pred, prepared if drawn else None, image)  # "Your name", "Send to the class"
     if st.toggle("Explain this drawing (SHAP and activations)", key="explain_drawing", disabled=not drawn) and drawn:
         explain_input(pred, prepared.x, key="draw")
 

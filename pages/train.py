@@ -15,7 +15,9 @@ from streamlit.errors import StreamlitAPIException
 from core import datasets, jobs, zoo
 from core.errors import HWLabError
 from ui.charts import training_curves
+from ui.class_teach import class_teach
 from ui.state import MODEL_KEY, bundles, page_frame
+from ui.teacher_lock import gate
 from ui.train_form import K, duration, recipe_pickers, settings_form
 
 page_frame()
@@ -31,6 +33,9 @@ def _when(t) -> str:
 st.title(":material/model_training: Train a model")
 st.caption("From logistic regression to our own CNN, on any dataset. Training runs in the background, "
            "on the GPU when this machine has one; you can leave this page and come back.")
+if not gate("starts and cancels training"):  # a teacher password is set and this browser is not unlocked
+    st.stop()
+class_teach()  # "Teach the model our handwriting": fine-tune on the class's drawings
 
 dataset, arch = recipe_pickers()
 settings = settings_form(dataset, arch, [b.name for b in bundles() if b.ok and

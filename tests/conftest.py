@@ -2,6 +2,7 @@
 model trained once per session on a small slice of MNIST (seconds on a CPU)."""
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HWLAB_DATA_DIR", str(SHARED_DATA))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+# The class database: a throwaway SQLite file, never the user's own (tests that need one set their own too).
+os.environ.setdefault("HWLAB_DB_URL", f"sqlite:///{tempfile.mkdtemp(prefix='hwlab-class-')}/class.db")
 
 needs_shared = pytest.mark.skipif(not (SHARED_DATA / "mnist").is_dir(), reason="../shared/datasets is not here")
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import streamlit as st
 

@@ -6,6 +6,7 @@ present, how to fetch them):
     emnist.py          every EMNIST split, from loose files or NIST's gzip.zip (downloaded on first use)
     kaggle.py          Kaggle's Digit Recognizer train.csv / test.csv (uploaded: Kaggle needs a login)
     sklearn_digits.py  scikit-learn's 8x8 digits, bundled
+    class_drawings.py  the class's drawings, from the class database (whole students held out as test)
 The registry below (DATASETS) holds one Source per dataset name; `load`, `fetch`, `file_status`,
 `on_disk`, `can_download` and `download_size_mb` ask the dataset's Source, with no ladder of names.
 
@@ -30,7 +31,7 @@ from typing import Optional
 from .. import config
 from ..progress import Progress
 from ..errors import DatasetMissing, HWLabError
-from . import emnist, kaggle, mnist, sklearn_digits
+from . import class_drawings, emnist, kaggle, mnist, sklearn_digits
 from .base import (DIGITS, LOWER, RESPLIT_SEED, RESPLIT_TEST_FRACTION, UPPER, VALIDATION_FRACTION,  # noqa: F401
                    Dataset, Source, Split, class_counts, counts, image_keys, sample_indices, stratified_split,
                    validation_count)
@@ -44,7 +45,7 @@ def _register(*modules) -> None:
             DATASETS[s.name] = s
 
 
-_register(mnist, emnist, kaggle, sklearn_digits)
+_register(mnist, emnist, kaggle, sklearn_digits, class_drawings)
 
 # Names other modules read (the class tables, the sibling layouts for training).
 EMNIST_CLASSES = emnist.CLASSES
@@ -89,6 +90,8 @@ def file_status(name: str) -> dict:
     """What of a dataset is here and what is not: files present and missing, whether it can be used and how,
     the folder, and where to get the rest."""
     s = spec(name)
+    if (own := s.status()) is not None:
+        return own
     present, missing = [], []
     for f in s.files:
         (present if s.present(f.split("/")[-1]) else missing).append(f)

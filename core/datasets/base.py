@@ -68,6 +68,10 @@ class Source:
             return "complete", True, "official train and test sets"
         return "missing", False, f"get {', '.join(missing)} from {self.source}"
 
+    def status(self) -> Optional[dict]:
+        """file_status's answer for a source whose data is not files (a database); None: from its files."""
+        return None
+
     def on_disk(self) -> bool:
         """Whether it can be read from disk now, without a download."""
         return all(self.present(f.split("/")[-1]) for f in self.files)

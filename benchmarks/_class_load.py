@@ -1,0 +1,75 @@
+"""`concurrent_users.py --class`: every student also sends each drawing to the class (a nickname typed once,
+then "Send to the class" after each prediction), and one more session holds the Class page open, refreshing
+its live wall every 2 s as the browser does (a fragment rerun). At the end the drawings in the database are
+counted: `stored` must equal `sent`."""
+from __future__ import annotations
+
+import asyncio
+import time
+
+from benchmarks._streamlit_ws import StreamlitSession
+
+WALL_EVERY_S = 2.0  # the Class page's st.fragment(run_every=2)
+
+
+class ClassLoad:
+    def __init__(self):
+        self.sent = 0  # presses the server answered without an error
+        self.send_errors = 0
+        self.wall_refresh_s: list[float] = []
+        self.wall_errors = 0
+
+    async def type_name(self, sess: StreamlitSession, run, sid: int, fragment: str, timeout: float):
+        """Types the nickname into "Your name" (Enter), as a student does once; returns the new run."""
+        field = run.first("text_input", label="Your name")
+        if field is None:
+            raise RuntimeError("no 'Your name' field on the Draw page")
+        return await sess.rerun(timeout, [(field[1].id, "string_value", f"student-{sid:02d}")], fragment)
+
+    async def send(self, sess: StreamlitSession, run, fragment: str, timeout: float) -> None:
+        """Presses "Send to the class" under the prediction `run` showed."""
+        button = next((b for _, k, el, _ in run.elements if k == "button" and (b := el.button).label ==
+                       "Send to the class" and not b.disabled), None)
+        if button is None:
+            self.send_errors += 1
+            raise RuntimeError("no enabled 'Send to the class' button under the prediction")
+        after = await sess.rerun(timeout, [(button.id, "trigger_value", True)], fragment)
+        if after.problems() or after.first("toast") is None:
+            self.send_errors += 1
+            raise RuntimeError(f"the send failed: {(after.problems() or ['no confirmation'])[0]}")
+        self.sent += 1
+
+    async def watch_wall(self, url: str, stop: asyncio.Event, timeout: float) -> None:
+        """The projector: the Class page, its wall fragment rerun every 2 s; each refresh timed."""
+        sess = StreamlitSession(url)
+        try:
+            await sess.connect(timeout)
+            run = await sess.rerun(timeout, page_name="class")
+            found = run.first("metric", label="Drawings")
+            if found is None or run.problems():
+                self.wall_errors += 1
+                return
+            fragment = found[2]
+            while not stop.is_set():
+                t0 = time.perf_counter()
+                try:
+                    r = await sess.rerun(timeout, fragment=fragment)
+                    self.wall_refresh_s.append(time.perf_counter() - t0)
+                    if r.problems() or r.first("metric", label="Drawings") is None:
+                        self.wall_errors += 1
+                except (TimeoutError, asyncio.TimeoutError):
+                    self.wall_errors += 1
+                try:
+                    await asyncio.wait_for(stop.wait(), max(0.0, WALL_EVERY_S - (time.perf_counter() - t0)))
+                except asyncio.TimeoutError:
+                    pass
+        except Exception:  # noqa: BLE001 - a wall that cannot load is counted, the benchmark goes on
+            self.wall_errors += 1
+        finally:
+            await sess.close()
+
+
+def stored_drawings() -> int:
+    from core.classroom.store import open_store
+
+    return open_store().count(all_sessions=True)

@@ -1,0 +1,63 @@
+"""The class wall's figures, from the stored drawings (no Streamlit): filters, sorting, counters, the
+confusion matrix, the "Fool the model" game, and re-reading every drawing with another model."""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from .store import Drawing, Store
+
+LOW_CONFIDENCE = 0.6  # below this a prediction counts as unsure (the Draw page's warning too)
+FOOL_CONFIDENCE = 0.5  # a fool: the model read another character than the student meant, and was this sure of it
+
+
+def is_fool(d: Drawing) -> bool:
+    """A successful "Fool the model": the student meant one character, the model read another, fairly sure."""
+    return not d.correct and d.confidence >= FOOL_CONFIDENCE
+
+
+def filtered(rows: list[Drawing], misread: bool = False, low_confidence: bool = False, label: Optional[str] = None,
+             student: Optional[str] = None) -> list[Drawing]:
+    return [d for d in rows if (not misread or not d.correct) and (not low_confidence or d.confidence < LOW_CONFIDENCE)
+            and (label is None or d.label == label) and (student is None or d.student == student)]
+
+
+def ordered(rows: list[Drawing], order: str = "newest") -> list[Drawing]:
+    """newest first, or 'mistakes': the most confident mistakes first (then the right answers, newest first)."""
+    if order == "mistakes":
+        return sorted(rows, key=lambda d: (d.correct, -d.confidence if not d.correct else -d.created))
+    return sorted(rows, key=lambda d: -d.id)
+
+
+def counters(rows: list[Drawing]) -> dict:
+    n = len(rows)
+    right = sum(d.correct for d in rows)
+    return {"drawings": n, "students": len({d.student for d in rows}), "correct": right,
+            "accuracy": right / n if n else None, "fools": sum(is_fool(d) for d in rows)}
+
+
+def confusion(rows: list[Drawing]) -> tuple[list[str], np.ndarray]:
+    """(labels, counts[meant, read]) over the labels that occur as meant or read, in the models' class order."""
+    order = {}
+    for d in rows:
+        for i, c in enumerate(d.classes):
+            order.setdefault(c, i)
+    labels = sorted({d.label for d in rows} | {d.prediction for d in rows}, key=lambda c: (order.get(c, 999), c))
+    at = {c: i for i, c in enumerate(labels)}
+    m = np.zeros((len(labels), len(labels)), np.int64)
+    for d in rows:
+        m[at[d.label], at[d.prediction]] += 1
+    return labels, m
+
+
+def reread(store: Store, predict, model: str, classes: list[str], rows: list[Drawing]) -> dict:
+    """Every drawing whose label the model knows read again by `predict` (a Predictor or compiled call) and
+    stored; returns the accuracy before and after on those drawings."""
+    usable = [d for d in rows if d.label in classes]
+    if not usable:
+        return {"n": 0, "before": None, "after": None}
+    probs = np.asarray(predict(np.concatenate([d.x() for d in usable])))
+    store.reread([(d.id, model, classes, p) for d, p in zip(usable, probs)])
+    after = float(np.mean([classes[int(p.argmax())] == d.label for d, p in zip(usable, probs)]))
+    return {"n": len(usable), "before": float(np.mean([d.correct for d in usable])), "after": after}

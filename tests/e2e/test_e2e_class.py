@@ -1,0 +1,84 @@
+"""A class at work in Chromium: the server runs with a teacher password and a class database; a student finds no
+Train button, types a name, draws a "1" and sends it; the teacher's Class page shows it within 3 s; the password
+brings the Train button back; after a server restart the drawing is still on the wall."""
+import re
+import time
+
+import pytest
+
+from tests.e2e.conftest import ROOT, draw_stroke, start_app
+
+pytestmark = pytest.mark.e2e
+TRAIN = re.compile(r"^\W*Train$")
+
+
+def _settled(page):
+    page.locator("h1").first.wait_for(timeout=90_000)
+    end = time.time() + 60
+    while time.time() < end and page.locator('[data-testid="stStatusWidget"]').count():
+        time.sleep(0.2)
+    time.sleep(1)
+
+
+def _train_buttons(page):
+    _settled(page)
+    return [b for b in page.get_by_role("button", name=TRAIN).all() if b.is_visible() and b.is_enabled()]
+
+
+def _stop(proc):
+    proc.terminate()
+    proc.wait(15)
+
+
+def test_a_student_sends_and_the_teacher_sees_it(playwright_browser, tmp_path):
+    env = {"HWLAB_MODELS_DIR": str(ROOT / "models"), "HWLAB_DB_URL": f"sqlite:///{tmp_path}/class.db",
+           "HWLAB_TEACHER_PASSWORD": "tulip-42"}
+    proc, url = start_app(env)
+    try:
+        student = playwright_browser.new_page(viewport={"width": 1280, "height": 1000})
+        student.goto(url + "train")
+        assert not _train_buttons(student)
+        assert student.get_by_text("The teacher starts and cancels training").count()
+        teacher = playwright_browser.new_page(viewport={"width": 1920, "height": 1080})
+        teacher.goto(url + "class")  # the projector, open before anyone sends
+        teacher.get_by_text("No drawings in this session yet").wait_for(timeout=90_000)
+        student.goto(url)
+        canvas = student.locator("canvas.upper-canvas").first
+        canvas.wait_for(state="visible", timeout=90_000)
+        name = student.get_by_label("Your name")
+        name.fill("Zoe-e2e")
+        name.press("Enter")
+        time.sleep(1)
+        box = canvas.bounding_box()
+        x0, y0, k = box["x"], box["y"], box["width"] / 280
+        draw_stroke(student, [(x0 + 140 * k, y0 + (60 + i * 8) * k) for i in range(21)])  # a "1"
+        send = student.get_by_role("button", name=re.compile("Send to the class"))
+        end = time.time() + 60
+        while time.time() < end and not (send.count() and send.first.is_enabled()):
+            time.sleep(0.2)
+        send.first.click()
+        student.get_by_text("Sent.").wait_for(timeout=30_000)
+        t0 = time.time()
+        teacher.get_by_text("Zoe-e2e").first.wait_for(timeout=30_000)
+        assert time.time() - t0 <= 3.0  # the live wall shows it within 3 s, without a page reload
+
+        teacher.goto(url + "train")
+        _settled(teacher)
+        field = teacher.get_by_label("Teacher password")
+        field.fill("wrong")
+        field.press("Enter")
+        assert not _train_buttons(teacher)
+        field = teacher.get_by_label("Teacher password")
+        field.fill("tulip-42")
+        field.press("Enter")
+        time.sleep(1)
+        assert _train_buttons(teacher)
+    finally:
+        _stop(proc)
+    proc, url = start_app(env)  # a restart: the drawing is in the database, not in the server's memory
+    try:
+        again = playwright_browser.new_page(viewport={"width": 1920, "height": 1080})
+        again.goto(url + "class")
+        again.get_by_text("Zoe-e2e").first.wait_for(timeout=60_000)
+    finally:
+        _stop(proc)

@@ -1,0 +1,144 @@
+"""The Class page and the teacher lock through Streamlit's AppTest: with a teacher password a student finds a
+sentence instead of the Train button, a wrong password unlocks nothing (and attempts are limited), the right
+one brings the button back; the wall shows the class's drawings with their nicknames as text, filters them,
+explains one with the Draw page's view, and lets the teacher delete."""
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.classroom.store import open_store
+from conftest import ROOT, needs_shared
+
+pytestmark = needs_shared
+DIGITS = [str(i) for i in range(10)]
+
+
+@pytest.fixture
+def class_db(tmp_path, monkeypatch):
+    monkeypatch.setenv("HWLAB_DB_URL", f"sqlite:///{tmp_path}/class.db")
+    monkeypatch.setenv("HWLAB_JOBS_DIR", str(tmp_path / "jobs"))
+    return open_store()
+
+
+@pytest.fixture
+def tiny_models(tiny_bundle, monkeypatch):
+    models, name = tiny_bundle
+    monkeypatch.setenv("HWLAB_MODELS_DIR", str(models))
+    from ui.state import bundles
+
+    bundles.clear()
+    yield name
+    bundles.clear()
+
+
+def page(path: str, **state) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    for k, v in state.items():
+        at.session_state[k] = v
+    at.run()
+    at.switch_page(path).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def password(at, text: str) -> None:
+    """Types into the sidebar's field and presses Enter. AppTest runs a page by itself after its first run (its
+    pages-folder convention, see ui.state.page_frame): the flag makes the run go through app.py, sidebar and all.
+    The field's callback has run by then, so nothing typed is lost."""
+    at.sidebar.text_input(key="teacher_password_field").input(text)
+    at.session_state["_left_pages_folder"] = False
+    at.run()
+
+
+def train_button(at):
+    return [b for b in at.button if b.label == "Train"]
+
+
+def all_text(at) -> str:
+    return "\n".join(e.value for kind in (at.info, at.error, at.caption, at.markdown, at.text, at.subheader)
+                     for e in kind)
+
+
+def test_students_see_a_sentence_and_the_password_brings_the_train_button(class_db, tiny_models, monkeypatch):
+    monkeypatch.setenv("HWLAB_TEACHER_PASSWORD", "tulip-42")
+    at = page("pages/train.py")
+    assert not train_button(at)
+    assert any("The teacher starts and cancels training" in i.value for i in at.info)
+    field = at.sidebar.text_input(key="teacher_password_field")
+    assert field.label == "Teacher password"
+    password(at, "tulip-4")
+    assert not train_button(at)
+    assert any("not the teacher password" in e.value for e in at.sidebar.error)
+    password(at, "tulip-42")
+    assert not at.exception and train_button(at)
+    assert at.session_state["teacher_password_field"] == ""  # the password does not stay in the page's state
+    assert "tulip-42" not in all_text(at)
+
+
+def test_password_attempts_are_limited(class_db, tiny_models, monkeypatch):
+    monkeypatch.setenv("HWLAB_TEACHER_PASSWORD", "tulip-42")
+    at = page("pages/train.py")
+    for i in range(5):
+        password(at, f"guess-{i}")
+    password(at, "tulip-42")  # the 6th within a minute
+    assert not train_button(at)
+    assert any("Too many attempts" in e.value for e in at.sidebar.error)
+
+
+def test_without_a_password_everything_is_open(class_db, tiny_models, monkeypatch):
+    monkeypatch.delenv("HWLAB_TEACHER_PASSWORD", raising=False)
+    at = page("pages/train.py")
+    assert train_button(at)
+    assert not [t for t in at.sidebar.text_input if t.label == "Teacher password"]
+
+
+def _send(store, student, label, read, sure, model):
+    p = np.full(10, (1 - sure) / 9)
+    p[read] = sure
+    x = np.zeros((28, 28), np.uint8)
+    x[6:22, 12:16] = 255
+    return store.add(student, label, x, "mnist", model, DIGITS, p)
+
+
+def test_the_wall_shows_filters_explains_and_the_teacher_deletes(class_db, tiny_models, monkeypatch):
+    monkeypatch.delenv("HWLAB_TEACHER_PASSWORD", raising=False)
+    _send(class_db, "**Ann**<script>", "1", 1, 0.95, tiny_models)
+    fooled = _send(class_db, "ben", "7", 1, 0.9, tiny_models)  # meant 7, read 1 at 90%: a successful fool
+    at = page("pages/class.py")
+    texts = [t.value for t in at.text]
+    assert "**Ann**<script>" in texts and "ben" in texts  # nicknames as text, never Markdown or HTML
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Drawings"] == "2" and metrics["Model's accuracy on them"] == "50.0%"
+    assert metrics["Successful fools"] == "1"
+    at.toggle(key="wall_misread").set_value(True).run()
+    assert [t.value for t in at.text] == ["ben"]
+    at.toggle(key="wall_fools").set_value(True).run()
+    assert any("Fooled it" in m.value for m in at.markdown)
+    at.button(key=f"wall_explain-{fooled}").click().run()
+    assert not at.exception
+    assert any(f"Drawing {fooled}: meant 7, read 1" in s.value for s in at.subheader)
+    assert any("SHAP" in m.value for m in at.markdown)  # the Draw page's explanation view
+    at.selectbox(key="wall_teacher_who").set_value("ben").run()
+    at.button(key="wall_teacher_delete_student").click().run()
+    assert class_db.count() == 1 and [d.student for d in class_db.drawings()] == ["**Ann**<script>"]
+
+
+def test_the_wall_is_read_only_for_students_and_new_sessions_archive(class_db, tiny_models, monkeypatch):
+    _send(class_db, "ann", "1", 1, 0.95, tiny_models)
+    monkeypatch.setenv("HWLAB_TEACHER_PASSWORD", "tulip-42")
+    at = page("pages/class.py")
+    assert any("The teacher manages the class session" in i.value for i in at.info)
+    assert not [b for b in at.button if b.label == "Start a new class session"]
+    password(at, "tulip-42")
+    at.button(key="wall_teacher_new").click().run()
+    assert not at.exception
+    assert class_db.count() == 0 and len(class_db.sessions()) == 2  # the old session is archived, still there
+    assert {m.label: m.value for m in at.metric}["Drawings"] == "0"
+
+
+def test_an_unreachable_database_is_a_sentence_and_drawing_still_works(tiny_models, monkeypatch):
+    monkeypatch.setenv("HWLAB_DB_URL", "postgresql+psycopg://u:pw@127.0.0.1:1/class")
+    at = page("pages/class.py")
+    assert any("cannot be used right now" in e.value for e in at.error)
+    at.switch_page("pages/draw.py").run()
+    assert not at.exception and at.text_input(key="class_nickname_field").label == "Your name"
