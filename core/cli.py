@@ -225,6 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="skip measuring drawn-input accuracy after training")
     p.add_argument("--mixed-precision", dest="mixed_precision", choices=["auto", "on", "off"])
     p.set_defaults(fn=cmd_train)
+    from .insight.cli import register as register_insight  # lineup, neighbours, read
+
+    register_insight(sub)
     return ap
 
 

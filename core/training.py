@@ -20,6 +20,7 @@ import numpy as np
 from . import datasets, drawn, evaluation, registry, zoo
 from .augment import augmenter
 from .errors import BadSettings, DatasetMissing
+from .insight import feature_map
 
 Events = Optional[Callable[[dict], None]]
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
@@ -462,6 +463,8 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
     card = make_card(s, ds, final, dev, summary, figures, train_acc, train_seconds, len(y), extra_note, history, command)
     stop_if_cancelled()  # the last moment a cancel is honoured: from here the bundle is written atomically
     name = registry.save_bundle(final, card, history, summary, mis, name=s.name or f"{s.dataset}-{s.arch}")
+    emit({"event": "status", "message": "drawing the map of what it learned (t-SNE of its test images)"})
+    feature_map.build_and_save(name, final, ds)  # the Draw page's map works at once, offline
     emit({"event": "done", "name": name, "test_accuracy": summary["accuracy"]})
     return name
 
