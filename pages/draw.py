@@ -6,6 +6,8 @@ from core.preprocess import MAX_UPLOAD_BYTES, prepare, read_image
 from ui.state import current_predictor, page_frame
 from ui.views import show_prediction, show_waiting
 from ui.explain_view import explain_input
+from ui.insight_view import show_insights
+from ui.several_characters import several_characters_mode, show_several_characters
 
 page_frame()
 
@@ -15,6 +17,9 @@ if pred is None:
     st.stop()
 st.caption(f"Model: **{pred.card['title']}** · classes {', '.join(pred.classes[:12])}"
            f"{'…' if len(pred.classes) > 12 else ''}")
+if several_characters_mode():
+    show_several_characters(pred)
+    st.stop()
 
 
 def what_to_draw(classes: list[str]) -> str:
@@ -50,6 +55,7 @@ def drawing_area():
             show_prediction(pred, prepared, "canvas")
         if st.toggle("Explain this drawing (SHAP and activations)", key="explain_drawing", disabled=not drawn) and drawn:
             explain_input(pred, prepared.x, key="draw")
+    show_insights(pred, prepared.x if drawn else None, "draw", picture=image)
 
 
 drawing_area()
@@ -59,7 +65,8 @@ with st.expander("📷 Or upload a photo or scan of one handwritten character"):
                           type=["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"])
     if up is not None:
         try:
-            prepared = prepare(read_image(up.getvalue(), up.name), pred.style)
+            picture = read_image(up.getvalue(), up.name)
+            prepared = prepare(picture, pred.style)
         except BadImage as exc:
             st.error(str(exc))
         else:
@@ -67,3 +74,6 @@ with st.expander("📷 Or upload a photo or scan of one handwritten character"):
                 st.warning("No ink found in that picture: is it blank?")
             else:
                 show_prediction(pred, prepared, "upload")
+                if st.toggle("Explain this picture (SHAP and activations)", key="explain_upload"):
+                    explain_input(pred, prepared.x, key="upload")
+                show_insights(pred, prepared.x, "upload", picture=picture)

@@ -10,6 +10,7 @@ import streamlit as st
 from core import datasets, evaluation, explain, registry
 from core.errors import HWLabError
 from ui.explain_view import explain_input
+from ui.insight_view import show_insights
 from ui.state import current_model_name, current_predictor, page_frame
 from ui.views import pixels
 
@@ -120,6 +121,7 @@ def explanation(slot: str) -> None:
         pred = current_predictor()
         if pred is not None:
             explain_input(pred, view.images[r], key=f"{slot}-x", true_label=classes[t])
+            show_insights(pred, view.images[r], f"{slot}-insight")
 
 
 def conf_caption(r: int) -> str:

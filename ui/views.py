@@ -6,6 +6,8 @@ import plotly.graph_objects as go
 import streamlit as st
 from PIL import Image
 
+from core.insight.lookalikes import note as lookalike_note
+
 
 def pixels(x28: np.ndarray, scale: int = 8, grid: bool = True) -> Image.Image:
     """The 28x28 input enlarged, each pixel a visible square (thin grid lines between them)."""
@@ -46,6 +48,13 @@ def show_waiting(classes: list[str], invitation: str, key: str) -> None:
     show_bars(classes, np.zeros(len(classes)), key)
 
 
+def show_lookalikes(top: list[tuple[str, float]]) -> None:
+    """'0 or O: to this model they look the same' when the top answers are look-alikes."""
+    said = lookalike_note(top)
+    if said:
+        st.info(said, icon=":material/visibility:")
+
+
 def show_prediction(pred, prepared, key: str) -> None:
     """What the model sees, its answer and the probabilities of every class, for one input."""
     if prepared.x is None:
@@ -59,6 +68,7 @@ def show_prediction(pred, prepared, key: str) -> None:
     with c2:
         st.metric("Prediction", top[0][0], f"{top[0][1]:.1%} confidence", delta_color="off", delta_arrow="off")
         st.caption("Runner-up: " + ", ".join(f"{c} ({p:.1%})" for c, p in top[1:]))
+        show_lookalikes(top)
         if prepared.warning:
             st.warning(prepared.warning)
         elif top[0][1] < 0.6:

@@ -81,13 +81,21 @@ class LineUp:
             self._predictor(b.name)
 
     def read(self, picture: np.ndarray) -> list[Answer]:
-        """Every model on one picture (canvas RGBA, upload or grey image); [] when it holds no ink."""
+        """Every model on one picture (canvas RGBA, upload or grey image), each prepared in its model's own
+        style; [] when it holds no ink."""
+        return self._read(lambda style: prepare(picture, style).x)
+
+    def read_input(self, x: np.ndarray) -> list[Answer]:
+        """Every model on one input already prepared (float32 (1,28,28,1)), e.g. a test example."""
+        return self._read(lambda style: x)
+
+    def _read(self, input_for: Callable[[str], Optional[np.ndarray]]) -> list[Answer]:
         inputs: dict[str, Optional[np.ndarray]] = {}  # one preparation per preprocessing style
         out = []
         for b in self.bundles:
             p = self._predictor(b.name)
             if p.style not in inputs:
-                inputs[p.style] = prepare(picture, p.style).x
+                inputs[p.style] = input_for(p.style)
             x = inputs[p.style]
             if x is None:
                 return []
