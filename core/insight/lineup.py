@@ -10,18 +10,10 @@ import numpy as np
 
 from .. import config, registry
 from ..errors import BadModel
+from ..explain import architecture_kind as kind_of  # 'linear', 'mlp' or 'cnn' from a model card
 from ..preprocess import prepare
 
 KIND_ORDER = {"linear": 0, "mlp": 1, "cnn": 2}  # simplest first
-
-
-def kind_of(card: dict) -> str:
-    """'linear', 'mlp' or 'cnn' from the card (older cards: guessed from the architecture's name)."""
-    arch = card.get("architecture") or {}
-    if arch.get("kind") in KIND_ORDER:
-        return arch["kind"]
-    name = str(arch.get("name", card.get("name", "")))
-    return "linear" if "logreg" in name else "mlp" if "mlp" in name else "cnn"
 
 
 def members(dataset: str) -> list[registry.Bundle]:
