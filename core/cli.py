@@ -212,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .classroom.cli import add_class_commands
 
     add_class_commands(sub)  # python -m core class add/list/export/import/clear
+    from .insight.cli import register as register_insight  # lineup, neighbours, read
+
+    register_insight(sub)
     return ap
 
 

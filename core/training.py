@@ -21,6 +21,7 @@ from . import datasets, drawn, evaluation, registry, train_estimate, zoo
 from .augment import augmenter
 from .classroom import dataset as class_dataset
 from .errors import DatasetMissing
+from .insight import feature_map
 from .train_progress import progress_callback
 from .train_settings import MAX_BATCH, OPTIMIZERS, SCHEDULES, Settings, _check  # noqa: F401 (the trainer's API)
 
@@ -331,6 +332,8 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
     if clock.get("batches_per_s"):  # this machine's rate and overhead, for the Train page's estimate
         images_per_s = clock["batches_per_s"] * batch_size
         train_estimate.record(s.arch, images_per_s, time.time() - started - len(y) * len(history) / images_per_s)
+    emit({"event": "status", "message": "drawing the map of what it learned (t-SNE of its test images)"})
+    feature_map.build_and_save(name, final, ds)  # the Draw page's map works at once, offline
     emit({"event": "done", "name": name, "test_accuracy": summary["accuracy"]})
     return name
 

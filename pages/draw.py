@@ -8,6 +8,8 @@ from ui.state import current_predictor, dataset_title, page_frame
 from ui.views import show_prediction, show_waiting
 from ui.explain_view import explain_input
 from ui.class_send import class_send
+from ui.insight_view import show_insights
+from ui.several_characters import several_characters_mode, show_several_characters
 
 page_frame()
 
@@ -20,6 +22,9 @@ if pred is None:
     st.stop()
 about_model.caption(f"Model: **{pred.card['title']}**, trained on {dataset_title(pred.card['dataset'])} · classes {', '.join(pred.classes[:12])}"
            f"{'…' if len(pred.classes) > 12 else ''}")
+if several_characters_mode():
+    show_several_characters(pred)
+    st.stop()
 
 
 def what_to_draw(classes: list[str]) -> str:
@@ -60,6 +65,7 @@ def drawing_area():
             class_send(pred, prepared if drawn else None, image)  # "Your name", "Send to the class"
     if st.toggle("Explain this drawing (SHAP and activations)", key="explain_drawing", disabled=not drawn) and drawn:
         explain_input(pred, prepared.x, key="draw")
+    show_insights(pred, prepared.x if drawn else None, "draw", picture=image)
 
 
 drawing_area()
@@ -69,7 +75,8 @@ with st.expander(":material/photo_camera: Or upload a photo or scan of one handw
                           type=["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"])
     if up is not None:
         try:
-            prepared = prepare(read_image(up.getvalue(), up.name), pred.style)
+            picture = read_image(up.getvalue(), up.name)
+            prepared = prepare(picture, pred.style)
         except BadImage as exc:
             st.error(str(exc))
         else:
@@ -77,3 +84,6 @@ with st.expander(":material/photo_camera: Or upload a photo or scan of one handw
                 st.warning("No ink found in that picture: is it blank?")
             else:
                 show_prediction(pred, prepared, "upload")
+                if st.toggle("Explain this picture (SHAP and activations)", key="explain_upload"):
+                    explain_input(pred, prepared.x, key="upload")
+                show_insights(pred, prepared.x, "upload", picture=picture)

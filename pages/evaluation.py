@@ -11,8 +11,9 @@ from core import datasets, evaluation, registry
 from core.errors import HWLabError
 from ui.charts import confusion_heatmap
 from ui.explain_view import explain_input
-from ui.state import current_model_name, current_predictor, dataset_on_disk, page_frame
 from core.pictures import pixels
+from ui.insight_view import show_insights
+from ui.state import current_model_name, current_predictor, dataset_on_disk, page_frame
 
 page_frame()
 
@@ -115,6 +116,7 @@ def explanation(slot: str) -> None:
         pred = current_predictor()
         if pred is not None:
             explain_input(pred, view.images[r], key=f"{slot}-x", true_label=classes[t])
+            show_insights(pred, view.images[r], f"{slot}-insight")
 
 
 def conf_caption(r: int) -> str:

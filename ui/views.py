@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from core.insight.lookalikes import note as lookalike_note
 from core.pictures import pixels
 from ui.charts import probability_bars
 
@@ -36,6 +37,13 @@ def show_waiting(classes: list[str], invitation: str, key: str, big: bool = Fals
     show_bars(classes, np.zeros(len(classes)), key, big)
 
 
+def show_lookalikes(top: list[tuple[str, float]]) -> None:
+    """'0 or O: to this model they look the same' when the top answers are look-alikes."""
+    said = lookalike_note(top)
+    if said:
+        st.info(said, icon=":material/visibility:")
+
+
 def show_prediction(pred, prepared, key: str, big: bool = False) -> None:
     """What the model sees, its answer and the probabilities of every class, for one input."""
     if prepared.x is None:
@@ -47,6 +55,7 @@ def show_prediction(pred, prepared, key: str, big: bool = False) -> None:
     with _answer_row(key, prepared.x, big):
         st.metric("Prediction", top[0][0], f"{top[0][1]:.1%} confidence", delta_color="off", delta_arrow="off")
         st.caption("Runner-up: " + ", ".join(f"{c} ({p:.1%})" for c, p in top[1:]))
+        show_lookalikes(top)
         if prepared.warning:
             st.warning(prepared.warning)
         elif top[0][1] < 0.6:

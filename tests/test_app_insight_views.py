@@ -1,0 +1,137 @@
+"""AppTest runs (no browser) of the insight views: several characters, the line-up, nearest training examples,
+the feature map, the insight switch on the Draw page, and the Draw page's "Write several characters" mode."""
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from helpers import pen_digits
+from tests.conftest import needs_shared
+from tests.test_app_insights import _image_captions
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "models"
+LINEUP = ["mnist-keras-example-cnn", "mnist-mlp", "mnist-logreg_l2"]  # one of each kind, small: quick to load
+SMALL = "sklearn-digits-wide-filter-cnn-aug"
+
+pytestmark = [needs_shared, pytest.mark.skipif(not (SHIPPED / "mnist-keras-example-cnn" / "model.keras").is_file(),
+                                               reason="shipped models absent")]
+
+
+@pytest.fixture
+def few_models(tmp_path, monkeypatch):
+    d = tmp_path / "models"
+    for name in LINEUP + [SMALL]:
+        shutil.copytree(SHIPPED / name, d / name)
+    monkeypatch.setenv("HWLAB_MODELS_DIR", str(d))
+    monkeypatch.setenv("HWLAB_CACHE_DIR", str(tmp_path / "cache"))
+    return d
+
+
+def _view(model: str, x_file: str, view: str):
+    import numpy as np
+
+    from ui.insight_view import show_insights
+    from ui.state import predictor
+
+    show_insights(predictor(model), np.load(x_file), "t", picture=None)
+
+
+def _open_view(tmp_path, model: str, x: np.ndarray, view: str) -> AppTest:
+    np.save(tmp_path / "x.npy", x)
+    at = AppTest.from_function(_view, args=(model, str(tmp_path / "x.npy"), view), default_timeout=240)
+    at.run()
+    at.segmented_control(key="t-insight").set_value(view).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _digit_input(label: str) -> np.ndarray:
+    from core.preprocess import prepare
+
+    return prepare(dict(pen_digits(1, label))[label], "mnist").x
+
+
+def _captions(at) -> list[str]:
+    return [c.value for c in at.caption]
+
+
+def test_lineup_view_shows_every_model_simplest_first(few_models, tmp_path):
+    x = _digit_input("4")
+    at = _open_view(tmp_path, "mnist-keras-example-cnn", x, "lineup")
+    from core.registry import Predictor
+
+    each = [Predictor(n) for n in reversed(LINEUP)]  # logistic regression, MLP, CNN
+    assert [m.value for m in at.metric] == [p.top(p(x)[0], 1)[0][0] for p in each]
+    kinds = [c for c in _captions(at) if "test accuracy" in c]
+    assert [k.split(" ·")[0] for k in kinds] == ["linear", "MLP", "CNN"]
+    assert sum("28×28" not in c for c in _image_captions(at)) >= 3  # each model's input
+
+
+def test_neighbours_view_shows_k_training_images(few_models, tmp_path):
+    at = _open_view(tmp_path, SMALL, _digit_input("2"), "neighbours")
+    said = " ".join(m.value for m in at.markdown)
+    assert "of 8 are 2" in said, said
+    assert sum(" · #" in c for c in _image_captions(at)) == 8
+
+
+def test_neighbours_view_says_when_the_data_is_missing(few_models, tmp_path, monkeypatch):
+    monkeypatch.setenv("HWLAB_DATA_DIR", str(tmp_path / "nothing"))
+    at = _open_view(tmp_path, "mnist-keras-example-cnn", _digit_input("2"), "neighbours")
+    assert at.error and "training set on disk" in at.error[0].value and "MNIST" in at.error[0].value
+
+
+def test_feature_map_view_draws_the_map_with_a_star(few_models, tmp_path):
+    at = _open_view(tmp_path, "mnist-keras-example-cnn", _digit_input("7"), "map")
+    fig = at.get("plotly_chart")[0].proto.spec
+    assert '"your input"' in fig and '"star"' in fig and "t-SNE" in " ".join(_captions(at))
+
+
+def test_feature_map_view_without_a_map_says_how_to_draw_one(few_models, tmp_path):
+    (few_models / "mnist-mlp" / "feature_map.npz").unlink(missing_ok=True)
+    at = _open_view(tmp_path, "mnist-mlp", _digit_input("7"), "map")
+    assert at.info and "has no map yet" in at.info[0].value
+
+
+def test_a_click_on_the_map_picks_that_test_image():
+    from core.insight import feature_map as fm
+    from ui.feature_map_view import clicked, traces
+
+    m = fm.load("mnist-keras-example-cnn")
+    by_trace = traces(m)
+    event = {"selection": {"points": [{"curve_number": 3, "point_index": 5}]}}
+    assert clicked(m, event) == by_trace[3][5] and m.label[clicked(m, event)] == 3
+    assert clicked(m, {"selection": {"points": [{"curve_number": len(by_trace), "point_index": 0}]}}) is None  # the star
+
+
+def _reading(model: str, picture_file: str):
+    import numpy as np
+
+    from ui.several_characters import show_reading
+    from ui.state import predictor
+
+    show_reading(predictor(model), np.load(picture_file), "t")
+
+
+def test_several_characters_view_reads_the_string(few_models, tmp_path, monkeypatch):
+    monkeypatch.setenv("HWLAB_MODELS_DIR", str(SHIPPED))
+    digits = dict(pen_digits(1, "149"))
+    np.save(tmp_path / "wide.npy", np.concatenate([digits[d] for d in "149"], axis=1))
+    at = AppTest.from_function(_reading, args=("mnist-hwnet-lite-pen", str(tmp_path / "wide.npy")),
+                               default_timeout=240)
+    at.run()
+    assert not at.exception and at.metric[0].value == "149"
+    assert [m.value.split(" ·")[0] for m in at.markdown if " · " in m.value] == ["**1**", "**4**", "**9**"]
+
+
+def test_draw_page_switches_to_several_characters(few_models, monkeypatch):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    at.session_state["model_name"] = "mnist-keras-example-cnn"
+    at.run()
+    assert at.segmented_control(key="draw-insight") is not None and not at.toggle(key="several_characters").value
+    at.toggle(key="several_characters").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Write a number or a word" in i.value for i in at.info)
+    assert not any(s.key == "draw-insight" for s in at.segmented_control)
