@@ -122,6 +122,7 @@ def main(argv=None) -> int:
     ap.add_argument("--target", type=float, default=0.99)
     ap.add_argument("--max-epochs", type=int, default=15, help="the notebook's epochs")
     ap.add_argument("--seeds", type=int, default=3, help="ours: how many seeds (0, 1, ...)")
+    ap.add_argument("--first-seed", type=int, default=0, help="ours: the first seed")
     ap.add_argument("--epochs", type=int, help="ours: instead of the preset's")
     ap.add_argument("--learning-rate", type=float, help="ours: instead of the preset's one-cycle peak")
     ap.add_argument("--quick", action="store_true", help="smoke run: 3,000 images, target 0.80, 2 epochs each")
@@ -150,7 +151,7 @@ def main(argv=None) -> int:
     print(f"ours: {arch}, {resolved.epochs} epoch(s), batch {resolved.batch_size}, {resolved.schedule} Adam at "
           f"{resolved.learning_rate:g} (betas {resolved.adam_beta_1}, {resolved.adam_beta_2}), uint8 in memory, "
           f"training.train", flush=True)
-    seeds = list(range(a.seeds))
+    seeds = list(range(a.first_seed, a.first_seed + a.seeds))
     runs = [our_way(target, ours_settings, limit, seeds[0])]  # one seed, then the notebook, then the rest:
     if not a.ours_only:                                        # a change in the machine's load hits both sides
         print(f"the seed notebook's way: {ARCH}, float64, model.fit batch 128, Adam 1e-3, up to {max_epochs} epochs",
