@@ -46,8 +46,10 @@ def main(argv=None) -> int:
                 page = ctx.new_page()
                 name = f"{a.page or 'draw'}-{screen}{'-present' if query else ''}"
                 page.goto(url + a.page + query)
-                if a.page:
-                    time.sleep(8)
+                if a.page:  # the page is there once its first table or chart is
+                    page.locator('[data-testid="stDataFrame"], [data-testid="stPlotlyChart"]').first.wait_for(
+                        state="visible", timeout=120_000)
+                    time.sleep(3)
                     page.screenshot(path=str(out / f"{name}.png"))
                     ctx.close()
                     continue
