@@ -363,7 +363,7 @@ def make_card(s: Settings, ds, model, dev, summary, figures, train_acc, seconds,
         trained_on += "; " + extra_note
     return {
         "name": s.name or f"{s.dataset}-{s.arch}",
-        "title": s.title or f"{a.title} · {ds.title}",
+        "title": s.title or a.title.split(":")[0],  # short, for the picker (which groups by dataset)
         "dataset": s.dataset,
         "classes": list(ds.classes),
         "preprocess": ds.style,

@@ -15,7 +15,7 @@ INPUT_SHAPE = (28, 28, 1)
 @dataclass(frozen=True)
 class Arch:
     name: str
-    title: str
+    title: str  # "short name: details"; the short name titles a new model (training.py), a picker's line
     build: Callable[[int], keras.Model]
     defaults: dict = field(default_factory=dict)  # training settings that suit it (see training.Settings)
     kind: str = "cnn"  # "linear", "mlp" or "cnn": how the insight pages show its weights
@@ -142,16 +142,16 @@ ARCHS: dict[str, Arch] = {a.name: a for a in [
          {"epochs": 20, "learning_rate": 1e-3, "augment": {}}, "linear"),
     Arch("logreg_l1", "Logistic regression, L1 penalty", logreg("l1"),
          {"epochs": 20, "learning_rate": 1e-3, "augment": {}}, "linear"),
-    Arch("logreg_elasticnet", "Logistic regression, elastic-net penalty", logreg("elasticnet"),
+    Arch("logreg_elasticnet", "Logistic regression, L1+L2: elastic-net penalty", logreg("elasticnet"),
          {"epochs": 20, "learning_rate": 1e-3, "augment": {}}, "linear"),
     Arch("mlp", "MLP 256-128-64-32", mlp(0.0), {"epochs": 20, "augment": {}}, "mlp"),
-    Arch("mlp_dropout", "MLP 256-128-64-32 with dropout 0.3", mlp(0.3), {"epochs": 30, "augment": {}}, "mlp"),
+    Arch("mlp_dropout", "MLP with dropout: 256-128-64-32, dropout 0.3", mlp(0.3), {"epochs": 30, "augment": {}}, "mlp"),
     Arch("seed000_cnn1", "Small CNN: one convolution of 32, dense 512-128", seed000_cnn1, {"epochs": 10, "augment": {}}),
     Arch("seed000_cnn2", "CNN: two convolutions of 64, dense 512-128", seed000_cnn2, {"epochs": 10, "augment": {}}),
     Arch("seed002_cnn", "Keras example CNN: 2 convolutions, dropout", seed002_cnn, {"epochs": 15, "augment": {}}),
     Arch("seed004_cnn", "Wide-filter CNN: 7x7 and 5x5 convolutions, dense 128", seed004_cnn, {"epochs": 15, "augment": {}}),
-    Arch("seed004_cnn_aug", "Wide-filter CNN with augmentation (shifts, turns, zoom)", seed004_cnn, {"epochs": 30, "augment": _SEED_AUG}),
-    Arch("seed003_deep_bn", "Deep CNN with batch norm (Kaggle-style), augmented", _deep_bn(32, "seed003_deep_bn"),
+    Arch("seed004_cnn_aug", "Wide-filter CNN, augmented: shifts, turns and zoom", seed004_cnn, {"epochs": 30, "augment": _SEED_AUG}),
+    Arch("seed003_deep_bn", "Deep CNN, batch norm: Kaggle-style, augmented", _deep_bn(32, "seed003_deep_bn"),
          {"epochs": 30, "augment": _SEED_AUG}),
     Arch("hwnet", "HWNet (ours): deep CNN with batch norm, drawing-style augmentation", _deep_bn(48, "hwnet"),
          {"epochs": 40, "schedule": "one-cycle", "learning_rate": 3e-3, "augment": _DRAW_AUG}),

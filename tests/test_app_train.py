@@ -96,5 +96,5 @@ def test_train_a_tiny_model_from_the_page_and_find_it_in_the_picker(dirs):
     # so the picker is read on the app's first page.)
     fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     picker = fresh.sidebar.selectbox(key="model_name")
-    assert picker.options == [picker.options[0]] and "Seed 002 CNN" in picker.options[0]
+    assert picker.options == [picker.options[0]] and "Keras example CNN" in picker.options[0]
     assert picker.value == "from-the-page"

@@ -2,7 +2,7 @@
 real pen digit drawn by touch (phone, tablets) or with the mouse; the projector also in the presenter view.
 Prints, for each, whether the canvas is wholly on screen and uncovered and where the prediction landed.
 
-    python tools/screenshots.py [--out /tmp/hwlab-shots] [--page ""]"""
+    python tools/screenshots.py [--out /tmp/hwlab-shots] [--page models] [--screens phone,laptop]"""
 from __future__ import annotations
 
 import argparse
@@ -30,12 +30,14 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="/tmp/hwlab-shots")
     ap.add_argument("--page", default="", help="a page path such as 'models'; only the page as it opens")
+    ap.add_argument("--screens", default=",".join(SCREENS), help="comma-separated, of: " + ", ".join(SCREENS))
     a = ap.parse_args(argv)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     idx, sample = a_seven()
     proc, url = start_app({"HWLAB_MODELS_DIR": str(ROOT / "models")})
-    runs = [(s, "") for s in SCREENS] + ([("projector", "?present=1")] if not a.page else [])
+    screens = a.screens.split(",")
+    runs = [(s, "") for s in screens] + ([("projector", "?present=1")] if "projector" in screens and not a.page else [])
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -46,8 +48,10 @@ def main(argv=None) -> int:
                 page = ctx.new_page()
                 name = f"{a.page or 'draw'}-{screen}{'-present' if query else ''}"
                 page.goto(url + a.page + query)
-                if a.page:
-                    time.sleep(8)
+                if a.page:  # the page is there once its first table or chart is
+                    page.locator('[data-testid="stDataFrame"], [data-testid="stPlotlyChart"]').first.wait_for(
+                        state="visible", timeout=120_000)
+                    time.sleep(3)
                     page.screenshot(path=str(out / f"{name}.png"))
                     ctx.close()
                     continue
