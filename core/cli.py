@@ -153,6 +153,8 @@ def cmd_train(a) -> int:
         from .classroom.cli import arch_of
 
         settings["arch"] = arch_of(a.init_from)
+    if a.dataset == "class-drawings" and a.drawn_eval is None:  # its held-out students are the drawn-input figure
+        settings["drawn_eval"] = False
     if a.augment is not None:
         try:
             settings["augment"] = json.loads(a.augment) if a.augment.strip() else {}
