@@ -253,6 +253,8 @@ def from_arguments(a: argparse.Namespace) -> Settings:
 
         b = registry.inspect(given["init_from"])  # raises BadModel for an unknown name
         given["arch"] = (b.card or {}).get("architecture", {}).get("name") or DEFAULTS.arch
+    if given.get("dataset") == "class-drawings":  # its held-out students are the drawn-input figure
+        given.setdefault("drawn_eval", False)
     return Settings.from_dict(with_preset(preset, given))
 
 

@@ -47,8 +47,9 @@ def class_send(pred, prepared, image) -> None:
         if FIELD not in st.session_state:
             st.session_state[FIELD] = st.session_state.get(NICK, "")
         left, right = st.columns([1, 1], vertical_alignment="bottom")
+        # No help tooltip: its button would also be labelled "Help for Your name" (one field for get_by_label).
         left.text_input("Your name", key=FIELD, max_chars=MAX_NAME, on_change=_keep_name,
-                        placeholder="a nickname", help="Shown on the class wall. A nickname only, nothing else.")
+                        placeholder="a nickname, shown on the class wall")
         if prepared is None or prepared.x is None:
             right.button("Send to the class", icon=":material/send:", disabled=True, key="class_send_idle")
             st.caption("Draw, then send your drawing to the class wall.")

@@ -57,8 +57,9 @@ def sidebar_field() -> None:
         st.sidebar.caption(":material/lock_open: Teacher mode in this browser.")
         st.sidebar.button("Lock", icon=":material/lock:", on_click=_lock, key="teacher_lock_button")
         return
+    # No help tooltip: its button would also be labelled "Help for Teacher password".
     st.sidebar.text_input("Teacher password", type="password", key=FIELD, on_change=_try_unlock,
-                          help="The teacher unlocks training, datasets and the class's session here.")
+                          placeholder="the teacher unlocks training here")
     if st.session_state.get(_MESSAGE):
         st.sidebar.error(st.session_state[_MESSAGE])
 
