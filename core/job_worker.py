@@ -13,10 +13,11 @@ import traceback
 from pathlib import Path
 from typing import Optional
 
+from .atomic import write_json
 from .cpu_share import yield_to_the_app
 from .errors import Busy, HWLabError
 from .jobs import (BATCH_EVENT_EVERY_S, _busy_message, _now, _read_json, _state_file, _try_lock,  # noqa: F401
-                   _write_holder, _write_json, holder)
+                   _write_holder, holder)
 
 class _Events:
     """Appends events as JSON lines with their time; batch events at most once a second."""
@@ -60,7 +61,7 @@ def run(job_dir: str) -> int:
             raise Busy(_busy_message(holder() or {}))
     _write_holder(lock_fd, {"pid": os.getpid(), "job": job_id, "since": time.time()})
     state = {**_state_file(d), "state": "running", "pid": os.getpid(), "started": _now()}
-    _write_json(d / "state.json", state)
+    write_json(d / "state.json", state)
     emit = _Events(d / "events.jsonl")
     cancel_flag = d / "cancel"
 
@@ -71,7 +72,7 @@ def run(job_dir: str) -> int:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         if kind != "done":  # training.train wrote its own "done" event
             emit({"event": kind, **({"message": message} if message else {})})
-        _write_json(d / "state.json", {**state, "state": kind, "ended": _now(), "message": message, **extra})
+        write_json(d / "state.json", {**state, "state": kind, "ended": _now(), "message": message, **extra})
         with contextlib.suppress(OSError):
             os.close(lock_fd)  # the next training may start while this process winds down
 

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from . import config
+from .atomic import write_json
 from .cpu_share import thread_env, train_threads
 from .errors import Busy, HWLabError
 from .job_events import Progress, log_tail, read_events  # noqa: F401 (what the pages read)
@@ -55,13 +56,6 @@ LOCK_NAME = "lock"
 
 
 # ---------------------------------------------------------------- small file helpers
-def _write_json(path: Path, obj) -> None:
-    """Atomically: a reader sees the old file or the new one, never half of one."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.time_ns()}")
-    tmp.write_text(json.dumps(obj, indent=1) + "\n")
-    os.replace(tmp, path)
-
-
 def _read_json(path: Path, default=None):
     try:
         return json.loads(path.read_text())
@@ -230,10 +224,10 @@ def start(settings) -> Job:
         d.mkdir(parents=True)
         env_dirs = {"HWLAB_MODELS_DIR": str(config.models_dir()), "HWLAB_DATA_DIR": str(config.data_dir()),
                     "HWLAB_JOBS_DIR": str(config.jobs_dir()), "HWLAB_CACHE_DIR": str(config.cache_dir())}
-        _write_json(d / "settings.json", asdict(resolved))
-        _write_json(d / "job.json", {"id": job_id, "created": _now(), "requested": requested, "dirs": env_dirs,
+        write_json(d / "settings.json", asdict(resolved))
+        write_json(d / "job.json", {"id": job_id, "created": _now(), "requested": requested, "dirs": env_dirs,
                                      "command": command_line(asdict(resolved))})
-        _write_json(d / "state.json", {"state": "queued", "created": _now()})
+        write_json(d / "state.json", {"state": "queued", "created": _now()})
         (d / "events.jsonl").touch()
         env = {**os.environ, **env_dirs, **thread_env(train_threads()),  # its share of the CPU: cpu_share.py
                "HWLAB_JOB_LOCK_FD": str(fd), "PYTHONUNBUFFERED": "1",
@@ -245,7 +239,7 @@ def start(settings) -> Job:
                                         pass_fds=(fd,), start_new_session=True)
         except OSError as exc:
             message = f"The training process could not be started: {exc}."
-            _write_json(d / "state.json", {"state": "failed", "created": _now(), "ended": _now(), "message": message})
+            write_json(d / "state.json", {"state": "failed", "created": _now(), "ended": _now(), "message": message})
             raise HWLabError(message) from None
         _CHILDREN[job_id] = proc
         _write_holder(fd, {"pid": proc.pid, "job": job_id, "since": time.time()})
@@ -318,7 +312,7 @@ def get(job_id: str) -> Job:
                 state = {**state, "state": "failed", "ended": _now(),
                       "message": f"The training process (pid {pid}) ended without finishing: it was killed or "
                                  f"crashed (out of memory?). Nothing was saved. See the log."}
-            _write_json(d / "state.json", state)
+            write_json(d / "state.json", state)
             _sweep_partial_bundles(meta.get("dirs", {}).get("HWLAB_MODELS_DIR"))
     return Job(id=job_id, dir=d, state=state.get("state", "failed"), settings=settings, created=meta.get("created", 0),
                pid=state.get("pid"), started=state.get("started"), ended=state.get("ended"), message=state.get("message"),
