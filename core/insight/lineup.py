@@ -12,6 +12,7 @@ from .. import config, registry
 from ..errors import BadModel
 from ..explain import architecture_kind as kind_of  # 'linear', 'mlp' or 'cnn' from a model card
 from ..preprocess import prepare
+from .top import TopAnswers
 
 KIND_ORDER = {"linear": 0, "mlp": 1, "cnn": 2}  # simplest first
 
@@ -23,7 +24,7 @@ def members(dataset: str) -> list[registry.Bundle]:
 
 
 @dataclass
-class Answer:
+class Answer(TopAnswers):
     """One model's reading of one picture."""
     model: str
     title: str
@@ -33,14 +34,6 @@ class Answer:
     test_accuracy: Optional[float]
     x: np.ndarray  # (1, 28, 28, 1): what this model sees
     top: list[tuple[str, float]]  # top 3, most likely first
-
-    @property
-    def label(self) -> str:
-        return self.top[0][0]
-
-    @property
-    def confidence(self) -> float:
-        return self.top[0][1]
 
 
 _loaded: dict[tuple[str, float], registry.Predictor] = {}

@@ -9,10 +9,11 @@ import numpy as np
 from .. import registry
 from .lookalikes import look_alikes
 from .segment import Piece, split
+from .top import TopAnswers
 
 
 @dataclass
-class Character:
+class Character(TopAnswers):
     piece: Piece
     top: list[tuple[str, float]]
     lookalikes: list[str]  # the winner and its look-alike runners-up, or []
@@ -20,14 +21,6 @@ class Character:
     @property
     def box(self) -> tuple[int, int, int, int]:
         return self.piece.box
-
-    @property
-    def label(self) -> str:
-        return self.top[0][0]
-
-    @property
-    def confidence(self) -> float:
-        return self.top[0][1]
 
 
 @dataclass
