@@ -44,6 +44,12 @@ def cache_dir() -> Path:
     return Path(env).expanduser().resolve() if env else Path.home() / ".cache" / "handwriting-lab" / "derived"
 
 
+def map_points() -> int:
+    """HWLAB_MAP_POINTS: how many test images a new bundle's map of what it learned shows (default 2,000;
+    the tests draw small maps)."""
+    return int(os.environ.get("HWLAB_MAP_POINTS") or 2000)
+
+
 def data_home() -> Path:
     """Where the app keeps what it makes (the class database): $XDG_DATA_HOME/handwriting-lab."""
     return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "handwriting-lab"

@@ -333,7 +333,11 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
         images_per_s = clock["batches_per_s"] * batch_size
         train_estimate.record(s.arch, images_per_s, time.time() - started - len(y) * len(history) / images_per_s)
     emit({"event": "status", "message": "drawing the map of what it learned (t-SNE of its test images)"})
-    feature_map.build_and_save(name, final, ds)  # the Draw page's map works at once, offline
+    try:
+        feature_map.build_and_save(name, final, ds)  # the Draw page's map works at once, offline
+    except Exception as exc:  # noqa: BLE001 - the bundle is saved and usable; only its map is missing
+        emit({"event": "status", "message": f"saved, but its map could not be drawn ({type(exc).__name__}: {exc}); "
+                                            f"python -m core.insight.feature_map {name} draws it"})
     emit({"event": "done", "name": name, "test_accuracy": summary["accuracy"]})
     return name
 

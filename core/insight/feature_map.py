@@ -14,13 +14,12 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from .. import datasets, registry
+from .. import config, datasets, registry
 from ..compiled import compiled_predict
 from ..errors import BadModel
 from .features import Embedder, Projection
 
 FILE = "feature_map.npz"
-POINTS = 2000  # test images on the map (stratified by class)
 PCA_DIMS = 50  # before t-SNE, as its authors advise
 PLACE_K = 10  # map points that place a new input
 TSNE_STEPS = 600  # scikit-learn's default is 1,000: fewer keep a new bundle's map to about a minute
@@ -49,12 +48,12 @@ class FeatureMap:
 
 
 def compute(model, x_uint8: np.ndarray, y: np.ndarray, classes: list[str], source: str,
-            points: int = POINTS, seed: int = 0, progress: Optional[Callable[[str], None]] = None) -> FeatureMap:
+            points: Optional[int] = None, seed: int = 0, progress: Optional[Callable[[str], None]] = None) -> FeatureMap:
     """The map of `model` over a stratified sample of `points` images of (x_uint8, y)."""
     from sklearn.manifold import TSNE
 
     t0 = time.time()
-    per_class = max(1, points // len(classes))
+    per_class = max(1, (points or config.map_points()) // len(classes))
     pick = np.sort(np.concatenate(datasets.sample_indices(y, len(classes), per_class, seed)))
     embed = Embedder(model)
     if progress:
