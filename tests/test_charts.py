@@ -14,8 +14,11 @@ def test_training_curves_one_model_several_models_and_a_running_job():
     two = charts.training_curves({"a": HISTORY, "b": HISTORY[:1]}, "accuracy")
     assert [t.name for t in two.data] == ["a · train", "a · validation", "b · train", "b · validation"]
     assert two.data[0].line.color != two.data[2].line.color  # a colour a model
-    live = charts.training_curves({"job": HISTORY}, "loss", running=[{"x": 0.5, "loss": 0.4}, {"x": 1.0, "loss": 0.3}])
-    assert [t.name for t in live.data] == ["training (running)", "training"]  # no validation loss recorded
+    batches = [{"x": 0.5, "loss": 0.4}, {"x": 1.0, "loss": 0.3}]
+    live = charts.training_curves({"job": HISTORY}, "loss", running=batches, live=True)
+    assert [t.name for t in live.data] == ["training (running mean)", "training"]  # no validation loss recorded
+    ended = charts.training_curves({"job": HISTORY}, "loss", running=batches)  # the job has ended: no "running"
+    assert [t.name for t in ended.data] == ["training (within each epoch)", "training"]
     assert charts.training_curves({"m": HISTORY}, "learning_rate").layout.yaxis.type == "log"
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from core import config
 from core.strokes import read_samples
-from e2e_support import (ROOT, SCREENS, UNCOVERED_JS, canvas_points, inside_screen, start_app, stop_app,
-                         touch_context, touch_stroke)
+from e2e_support import (ROOT, SCREENS, UNCOVERED_JS, canvas_points, draw_stroke, inside_screen, start_app,
+                         stop_app, touch_context, touch_stroke)
 
 pytestmark = pytest.mark.e2e
 PEN = config.data_dir() / "pen-strokes" / "pendigits-train-writers.jsonl.gz"
@@ -70,6 +70,11 @@ def test_presenter_view_on_a_projector(app_url, playwright_browser):
         page = context.new_page()
         canvas, box = _open_canvas(page, app_url + "?present=1", w, h)
         assert box["width"] > 300
+        idx, sample = _one_stroke_digits(1)[0]
+        draw_stroke(page, canvas_points(sample["strokes"], idx, box)[0])  # the pen tablet: a mouse here
+        metric = _prediction(page)
+        page.wait_for_function("el => /^[0-9A-Za-z]/.test(el.innerText.trim())", arg=metric.element_handle(),
+                               timeout=60_000)
         size = page.evaluate("""() => parseFloat(getComputedStyle(document.querySelector(
             '.st-key-verdict_canvas [data-testid="stMetricValue"]')).fontSize)""")
         assert size >= 100, size  # px: readable from the back of a room (laptop view: 36 px)
