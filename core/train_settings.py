@@ -122,6 +122,11 @@ class Settings:
                                     "architecture: fine-tuning when its classes are the same, else every layer "
                                     "but the output layer (transfer learning).", group="more", optional=True,
                                     must="init_from must be a model name")
+    train_last: Optional[int] = _opt(None, "int", "Train only the last N layers", "Fine-tuning: the layers "
+                                     "before them keep their weights and batch-norm statistics, so a run is "
+                                     "several times faster and the model keeps the features it learned. Empty: "
+                                     "every layer.", lo=1, optional=True, group="more",
+                                     must="Train only the last N layers: N must be a whole number, at least 1")
     limit: Optional[int] = _opt(None, "int", "Train on the first N images only", "Quick tries and tests.",
                                 lo=10, optional=True, group="more",
                                 must="A training limit must be at least 10 examples")

@@ -285,6 +285,9 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
                 same_shape = [w.shape for w in layer.weights] == [w.shape for w in source.get_layer(layer.name).weights]
                 if layer.weights and same_shape:
                     layer.set_weights(source.get_layer(layer.name).get_weights())
+        if s.train_last:  # fine-tuning the top only: frozen layers also skip the backward pass
+            for layer in [lay for lay in core_model.layers if lay.weights][:-s.train_last]:
+                layer.trainable = False
         trainer = trainer_for(core_model, s.augment, s.seed)
         trainer.compile(optimizer=_optimizer(s, steps), loss="sparse_categorical_crossentropy",
                         metrics=["accuracy"])

@@ -184,3 +184,21 @@ def test_prior_correction_lands_in_the_saved_model(models_dir, monkeypatch):
     probs = compiled_predict(registry.load_model(name))(np.random.default_rng(0).random((8, 28, 28, 1)))
     assert (probs.argmax(1) == 3).all()
     assert "class balance" in registry.inspect(name).card["data"]["trained_on"]
+
+
+@needs_shared
+def test_train_last_keeps_the_lower_layers_and_trains_the_top(models_dir):
+    # The class fine-tuning's speed comes from this: the layers below the last N keep their weights (and
+    # batch-norm statistics) exactly, the last N learn.
+    start = training.train(training.Settings(dataset="sklearn-digits", arch="quicknet", epochs=1, limit=128,
+                                             drawn_eval=False, name="start"))
+    tuned = training.train(training.Settings(dataset="sklearn-digits", arch="quicknet", epochs=1, limit=128,
+                                             drawn_eval=False, init_from=start, train_last=3, name="tuned"))
+    a, b = registry.load_model(start), registry.load_model(tuned)
+    weighted = [layer.name for layer in a.layers if layer.weights]
+    for name in weighted[:-3]:
+        for wa, wb in zip(a.get_layer(name).get_weights(), b.get_layer(name).get_weights()):
+            np.testing.assert_array_equal(wa, wb, err_msg=name)
+    assert any(not np.array_equal(wa, wb) for name in weighted[-3:]
+               for wa, wb in zip(a.get_layer(name).get_weights(), b.get_layer(name).get_weights()))
+    assert registry.inspect(tuned).card["training"]["train_last"] == 3

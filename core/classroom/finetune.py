@@ -10,13 +10,14 @@ from .cli import arch_of
 
 EPOCHS = 3
 LEARNING_RATE = 3e-4  # gentle: the model keeps what it knew
+TRAIN_LAST = 3  # the last convolution, its batch norm and the output layer learn; the features below stay
 
 
 def settings_for(model: str, epochs: int = EPOCHS) -> dict:
     """The training settings (training.Settings fields) of the fine-tuning run from `model`."""
     title = registry.inspect(model).title
     return {"dataset": class_drawings.NAME, "arch": arch_of(model), "init_from": model, "epochs": epochs,
-            "learning_rate": LEARNING_RATE, "schedule": "constant", "drawn_eval": False,
+            "learning_rate": LEARNING_RATE, "schedule": "constant", "drawn_eval": False, "train_last": TRAIN_LAST,
             "name": f"{model}-class"[:80], "title": f"{title} + our class's handwriting"}
 
 
