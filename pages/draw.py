@@ -56,13 +56,14 @@ def drawing_area():
             image = canvas.image_data
             prepared = prepare(image, pred.style) if image is not None else None
             drawn = prepared is not None and prepared.x is not None
+            probs = pred(prepared.x)[0] if drawn else None  # once: the answer and the class label's preset
             if not drawn:
                 show_waiting(pred.classes, f"Draw {what_to_draw(pred.classes)} on the black canvas with your mouse, "
                                            "finger or pen. The prediction appears as soon as you lift it.",
                              "canvas", present)
             else:
-                show_prediction(pred, prepared, "canvas", present)
-            class_send(pred, prepared if drawn else None, image)  # "Your name", "Send to the class"
+                show_prediction(pred, prepared, "canvas", present, probs)
+            class_send(pred, prepared if drawn else None, image, probs)  # "Your name", "Send to the class"
     if st.toggle("Explain this drawing (SHAP and activations)", key="explain_drawing", disabled=not drawn) and drawn:
         explain_input(pred, prepared.x, key="draw")
     show_insights(pred, prepared.x if drawn else None, "draw", picture=image)
@@ -83,7 +84,7 @@ with st.expander(":material/photo_camera: Or upload a photo or scan of one handw
             if prepared.x is None:
                 st.warning("No ink found in that picture: is it blank?")
             else:
-                show_prediction(pred, prepared, "upload")
+                show_prediction(pred, prepared, "upload", probs=pred(prepared.x)[0])
                 if st.toggle("Explain this picture (SHAP and activations)", key="explain_upload"):
                     explain_input(pred, prepared.x, key="upload")
                 show_insights(pred, prepared.x, "upload", picture=picture)

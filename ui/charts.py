@@ -62,17 +62,19 @@ def class_bars(classes: list[str], series: dict[str, np.ndarray], what: str = "i
 
 def probability_bars(classes: list[str], probs: np.ndarray, height: int = 260, font_size: int = 12) -> go.Figure:
     """The probability of every class, the most probable one highlighted (none while all are zero);
-    `font_size` large for the presenter view."""
+    `font_size` large for the presenter view. Built from one dict, not update_layout: the Draw page draws
+    this after every stroke, and update_layout's path parsing was a quarter of the server's time a prediction
+    with 30 students drawing (py-spy on benchmarks/concurrent_users.py)."""
     probs = np.asarray(probs, float)
     top = int(probs.argmax()) if probs.max() > 0 else -1  # all zero (nothing drawn yet): no winner
-    colors = [ACCENT if i == top else GREY for i in range(len(classes))]
-    fig = go.Figure(go.Bar(x=[str(c) for c in classes], y=probs, marker_color=colors,
-                           hovertemplate="%{x}: %{y:.1%}<extra></extra>"))
     ticks = dict(size=font_size)  # on the axes themselves: Streamlit's chart theme sets their size otherwise
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), showlegend=False,
-                      yaxis=dict(range=[0, 1], tickformat=".0%", tickfont=ticks),
-                      xaxis=dict(type="category", tickfont=ticks), hoverlabel=dict(font=ticks))
-    return fig
+    return go.Figure(dict(
+        data=[dict(type="bar", x=[str(c) for c in classes], y=probs.tolist(),
+                   marker=dict(color=[ACCENT if i == top else GREY for i in range(len(classes))]),
+                   hovertemplate="%{x}: %{y:.1%}<extra></extra>")],
+        layout=dict(height=height, margin=dict(l=10, r=10, t=10, b=10), showlegend=False,
+                    yaxis=dict(range=[0, 1], tickformat=".0%", tickfont=ticks),
+                    xaxis=dict(type="category", tickfont=ticks), hoverlabel=dict(font=ticks))))
 
 
 def confusion_heatmap(cm: np.ndarray, pct: np.ndarray, classes: list[str], mode: str,

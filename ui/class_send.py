@@ -41,8 +41,9 @@ def _send(pred, prepared, image, label: str, digest: str) -> None:
         st.toast(f"Sent to the class as {label}", icon=":material/send:")
 
 
-def class_send(pred, prepared, image) -> None:
-    """The name field always; the label and the Send button once something is drawn (`prepared` not None)."""
+def class_send(pred, prepared, image, probs=None) -> None:
+    """The name field always; the label and the Send button once something is drawn (`prepared` not None;
+    `probs`: the model's output for it)."""
     with st.container(border=True):
         if FIELD not in st.session_state:
             st.session_state[FIELD] = st.session_state.get(NICK, "")
@@ -55,7 +56,7 @@ def class_send(pred, prepared, image) -> None:
             st.caption("Draw, then send your drawing to the class wall.")
             return
         digest = hashlib.sha1(np.ascontiguousarray(prepared.x).tobytes()).hexdigest()[:16]
-        guess = int(np.argmax(pred(prepared.x)[0]))
+        guess = int(np.argmax(pred(prepared.x)[0] if probs is None else probs))
         label = right.selectbox("What you meant", pred.classes, index=guess, key=f"class_label_{digest}",
                                 help="Preset to the model's answer: correct it when the model was wrong.")
         if st.session_state.get(SENT) == digest:

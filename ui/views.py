@@ -44,13 +44,14 @@ def show_lookalikes(top: list[tuple[str, float]]) -> None:
         st.info(said, icon=":material/visibility:")
 
 
-def show_prediction(pred, prepared, key: str, big: bool = False) -> None:
-    """What the model sees, its answer and the probabilities of every class, for one input."""
+def show_prediction(pred, prepared, key: str, big: bool = False, probs: np.ndarray | None = None) -> None:
+    """What the model sees, its answer and the probabilities of every class, for one input (`probs`: the
+    model's output for it, when the page already has it)."""
     if prepared.x is None:
         st.info("Draw a digit or a letter on the canvas, and the model will tell you what it sees.",
                 icon=":material/draw:")
         return
-    probs = pred(prepared.x)[0]
+    probs = pred(prepared.x)[0] if probs is None else probs
     top = pred.top(probs, 3)
     with _answer_row(key, prepared.x, big):
         st.metric("Prediction", top[0][0], f"{top[0][1]:.1%} confidence", delta_color="off", delta_arrow="off")
