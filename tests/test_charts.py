@@ -1,4 +1,6 @@
 """ui/charts.py: the figures several pages draw, checked on what a user reads off them."""
+import json
+
 import numpy as np
 
 from ui import charts
@@ -26,9 +28,13 @@ def test_class_bars_and_probability_bars():
     fig = charts.class_bars(["0", "1"], {"train": np.array([5, 7]), "test": np.array([1, 2])})
     assert [t.name for t in fig.data] == ["train", "test"] and list(fig.data[1].y) == [1, 2]
     bars = charts.probability_bars(["a", "b", "c"], np.array([0.1, 0.7, 0.2]))
-    assert list(bars.data[0].marker.color) == [charts.GREY, charts.ACCENT, charts.GREY]
+    assert [(v["class"], v["p"], v["top"]) for v in bars["data"]["values"]] == [("a", 0.1, False), ("b", 0.7, True),
+                                                                                 ("c", 0.2, False)]
+    assert bars["encoding"]["color"] == {"condition": {"test": "datum.top", "value": charts.ACCENT},
+                                         "value": charts.GREY}
+    json.dumps(bars)  # st.vega_lite_chart sends it as JSON: plain Python values only
     blank = charts.probability_bars(["a", "b"], np.zeros(2))
-    assert charts.ACCENT not in list(blank.data[0].marker.color)  # nothing drawn yet: no winner
+    assert not any(v["top"] for v in blank["data"]["values"])  # nothing drawn yet: no winner
 
 
 def test_confusion_heatmap_modes_and_the_selected_cell():

@@ -60,21 +60,29 @@ def class_bars(classes: list[str], series: dict[str, np.ndarray], what: str = "i
     return fig
 
 
-def probability_bars(classes: list[str], probs: np.ndarray, height: int = 260, font_size: int = 12) -> go.Figure:
-    """The probability of every class, the most probable one highlighted (none while all are zero);
-    `font_size` large for the presenter view. Built from one dict, not update_layout: the Draw page draws
-    this after every stroke, and update_layout's path parsing was a quarter of the server's time a prediction
-    with 30 students drawing (py-spy on benchmarks/concurrent_users.py)."""
+def probability_bars(classes: list[str], probs: np.ndarray, height: int = 220, font_size: int = 12) -> dict:
+    """The probability of every class as a Vega-Lite spec (st.vega_lite_chart), the most probable one
+    highlighted (none while all are zero); `font_size` large for the presenter view. Vega-Lite, not Plotly:
+    the Draw page draws this after every stroke, and building and serialising a Plotly figure was a fifth of
+    the server's time a prediction with 30 students drawing (py-spy on benchmarks/concurrent_users.py); this
+    spec is a small dict. SVG, so that its text is text (the presenter test reads its type size)."""
     probs = np.asarray(probs, float)
     top = int(probs.argmax()) if probs.max() > 0 else -1  # all zero (nothing drawn yet): no winner
-    ticks = dict(size=font_size)  # on the axes themselves: Streamlit's chart theme sets their size otherwise
-    return go.Figure(dict(
-        data=[dict(type="bar", x=[str(c) for c in classes], y=probs.tolist(),
-                   marker=dict(color=[ACCENT if i == top else GREY for i in range(len(classes))]),
-                   hovertemplate="%{x}: %{y:.1%}<extra></extra>")],
-        layout=dict(height=height, margin=dict(l=10, r=10, t=10, b=10), showlegend=False,
-                    yaxis=dict(range=[0, 1], tickformat=".0%", tickfont=ticks),
-                    xaxis=dict(type="category", tickfont=ticks), hoverlabel=dict(font=ticks))))
+    axis = {"labelFontSize": font_size, "title": None, "grid": False}
+    return {
+        "data": {"values": [{"class": str(c), "p": float(p), "top": i == top}
+                            for i, (c, p) in enumerate(zip(classes, probs))]},
+        "mark": {"type": "bar", "cornerRadiusEnd": 2},
+        "encoding": {
+            "x": {"field": "class", "type": "nominal", "sort": None, "axis": {**axis, "labelAngle": 0}},
+            "y": {"field": "p", "type": "quantitative", "scale": {"domain": [0, 1]},
+                  "axis": {**axis, "format": ".0%", "tickCount": 5, "grid": True}},
+            "color": {"condition": {"test": "datum.top", "value": ACCENT}, "value": GREY},
+            "tooltip": [{"field": "class", "title": "class"}, {"field": "p", "title": "probability", "format": ".1%"}],
+        },
+        "height": height,
+        "usermeta": {"embedOptions": {"renderer": "svg"}},
+    }
 
 
 def confusion_heatmap(cm: np.ndarray, pct: np.ndarray, classes: list[str], mode: str,

@@ -10,8 +10,8 @@ from ui.charts import probability_bars
 
 
 def show_bars(classes: list[str], probs: np.ndarray, key: str, big: bool = False) -> None:
-    fig = probability_bars(classes, probs, height=460, font_size=30) if big else probability_bars(classes, probs, 220)
-    st.plotly_chart(fig, key=f"bars-{key}", config={"displayModeBar": False})
+    spec = probability_bars(classes, probs, height=400, font_size=30) if big else probability_bars(classes, probs, 180)
+    st.vega_lite_chart(spec, key=f"bars-{key}", width="stretch")
 
 
 VIEW_CAPTION = "What the model sees (28×28)"
