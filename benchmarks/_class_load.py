@@ -19,20 +19,23 @@ class ClassLoad:
         self.wall_refresh_s: list[float] = []
         self.wall_errors = 0
 
-    async def type_name(self, sess: StreamlitSession, run, sid: int, fragment: str, timeout: float):
-        """Types the nickname into "Your name" (Enter), as a student does once; returns the new run."""
+    async def type_name(self, sess: StreamlitSession, run, sid: int, timeout: float):
+        """Types the nickname into "Your name" (Enter), as a student does once; returns the new run. Like the
+        browser, it names the field's own fragment (the send box is a fragment inside the drawing's)."""
         field = run.first("text_input", label="Your name")
         if field is None:
             raise RuntimeError("no 'Your name' field on the Draw page")
-        return await sess.rerun(timeout, [(field[1].id, "string_value", f"student-{sid:02d}")], fragment)
+        return await sess.rerun(timeout, [(field[1].id, "string_value", f"student-{sid:02d}")], field[2])
 
-    async def send(self, sess: StreamlitSession, run, fragment: str, timeout: float) -> None:
-        """Presses "Send to the class" under the prediction `run` showed."""
-        button = next((b for _, k, el, _ in run.elements if k == "button" and (b := el.button).label ==
+    async def send(self, sess: StreamlitSession, run, timeout: float) -> None:
+        """Presses "Send to the class" under the prediction `run` showed (in the button's own fragment, as the
+        browser does)."""
+        button = next(((b, frag) for _, k, el, frag in run.elements if k == "button" and (b := el.button).label ==
                        "Send to the class" and not b.disabled), None)
         if button is None:
             self.send_errors += 1
             raise RuntimeError("no enabled 'Send to the class' button under the prediction")
+        button, fragment = button
         after = await sess.rerun(timeout, [(button.id, "trigger_value", True)], fragment)
         if after.problems() or after.first("toast") is None:
             self.send_errors += 1

@@ -289,7 +289,7 @@ async def ws_session(url: str, sid: int, pool, deadline: list, phase: Phase, rea
         run = await sess.rerun(WAIT_PAGE_S)
         take_ids(run)
         if klass:  # --class: the nickname, typed once
-            take_ids(await klass.type_name(sess, run, sid, ids["fragment"], WAIT_PAGE_S))
+            await klass.type_name(sess, run, sid, WAIT_PAGE_S)
 
     rng = random.Random(sid)
 
@@ -310,7 +310,7 @@ async def ws_session(url: str, sid: int, pool, deadline: list, phase: Phase, rea
         check_prediction(phase, sid, i, s, shown[1].body, shown[0])
         if klass:  # --class: every drawing sent to the class
             try:
-                await klass.send(sess, run, ids["fragment"], WAIT_PREDICTION_S)
+                await klass.send(sess, run, WAIT_PREDICTION_S)
             except Exception:
                 phase.error("send to the class failed")
                 raise

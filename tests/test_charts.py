@@ -27,13 +27,15 @@ def test_training_curves_one_model_several_models_and_a_running_job():
 def test_class_bars_and_probability_bars():
     fig = charts.class_bars(["0", "1"], {"train": np.array([5, 7]), "test": np.array([1, 2])})
     assert [t.name for t in fig.data] == ["train", "test"] and list(fig.data[1].y) == [1, 2]
-    bars = charts.probability_bars(["a", "b", "c"], np.array([0.1, 0.7, 0.2]))
+    spec = charts.probability_bars(["a", "b", "c"], np.array([0.1, 0.7, 0.2]))
+    assert "data" not in spec  # rows at the top would go through pandas and Arrow in Streamlit, on every stroke
+    bars = spec["layer"][0]
     assert [(v["class"], v["p"], v["top"]) for v in bars["data"]["values"]] == [("a", 0.1, False), ("b", 0.7, True),
                                                                                  ("c", 0.2, False)]
     assert bars["encoding"]["color"] == {"condition": {"test": "datum.top", "value": charts.ACCENT},
                                          "value": charts.GREY}
     json.dumps(bars)  # st.vega_lite_chart sends it as JSON: plain Python values only
-    blank = charts.probability_bars(["a", "b"], np.zeros(2))
+    blank = charts.probability_bars(["a", "b"], np.zeros(2))["layer"][0]
     assert not any(v["top"] for v in blank["data"]["values"])  # nothing drawn yet: no winner
 
 

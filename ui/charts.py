@@ -69,7 +69,8 @@ def probability_bars(classes: list[str], probs: np.ndarray, height: int = 220, f
     probs = np.asarray(probs, float)
     top = int(probs.argmax()) if probs.max() > 0 else -1  # all zero (nothing drawn yet): no winner
     axis = {"labelFontSize": font_size, "title": None, "grid": False}
-    return {
+    bars = {  # one layer that carries its own rows: Streamlit turns top-level rows into a pandas/Arrow table,
+        # which cost more than the rest of the chart; rows inside a layer travel as plain JSON
         "data": {"values": [{"class": str(c), "p": float(p), "top": i == top}
                             for i, (c, p) in enumerate(zip(classes, probs))]},
         "mark": {"type": "bar", "cornerRadiusEnd": 2},
@@ -80,9 +81,8 @@ def probability_bars(classes: list[str], probs: np.ndarray, height: int = 220, f
             "color": {"condition": {"test": "datum.top", "value": ACCENT}, "value": GREY},
             "tooltip": [{"field": "class", "title": "class"}, {"field": "p", "title": "probability", "format": ".1%"}],
         },
-        "height": height,
-        "usermeta": {"embedOptions": {"renderer": "svg"}},
     }
+    return {"layer": [bars], "height": height, "usermeta": {"embedOptions": {"renderer": "svg"}}}
 
 
 def confusion_heatmap(cm: np.ndarray, pct: np.ndarray, classes: list[str], mode: str,

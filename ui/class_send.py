@@ -22,14 +22,13 @@ def _keep_name() -> None:
     st.session_state[NICK] = st.session_state.get(FIELD, "")
 
 
-def _send(pred, prepared, image, label: str, digest: str) -> None:
+def _send(pred, prepared, image, label: str, digest: str, probs: np.ndarray) -> None:
     limit = st.session_state.setdefault(LIMIT, RateLimit(SENDS_PER_MINUTE))
     try:
         student = clean_student(st.session_state.get(NICK))
         if not limit.allow():
             st.warning(f"That is {SENDS_PER_MINUTE} drawings this minute: wait {limit.wait_s():.0f} s before the next.")
             return
-        probs = pred(prepared.x)[0]
         open_store().add(student, label, prepared.x, pred.style, pred.bundle.name, pred.classes, probs,
                          canvas_png=None if image is None else thumbnail_png(image))
     except BadClassInput as exc:
@@ -41,9 +40,12 @@ def _send(pred, prepared, image, label: str, digest: str) -> None:
         st.toast(f"Sent to the class as {label}", icon=":material/send:")
 
 
+@st.fragment
 def class_send(pred, prepared, image, probs=None) -> None:
     """The name field always; the label and the Send button once something is drawn (`prepared` not None;
-    `probs`: the model's output for it)."""
+    `probs`: the model's output for it). A fragment of its own: typing the name, picking the label and
+    sending rerun only this box, not the canvas, the prediction and its bars (with a class sending, the
+    drawing fragment's reruns were most of the server's time)."""
     with st.container(border=True):
         if FIELD not in st.session_state:
             st.session_state[FIELD] = st.session_state.get(NICK, "")
@@ -56,12 +58,13 @@ def class_send(pred, prepared, image, probs=None) -> None:
             st.caption("Draw, then send your drawing to the class wall.")
             return
         digest = hashlib.sha1(np.ascontiguousarray(prepared.x).tobytes()).hexdigest()[:16]
-        guess = int(np.argmax(pred(prepared.x)[0] if probs is None else probs))
+        probs = pred(prepared.x)[0] if probs is None else probs
+        guess = int(np.argmax(probs))
         label = right.selectbox("What you meant", pred.classes, index=guess, key=f"class_label_{digest}",
                                 help="Preset to the model's answer: correct it when the model was wrong.")
         if st.session_state.get(SENT) == digest:
             st.caption(":material/check_circle: Sent. Draw another one, or clear the canvas.")
         elif st.button("Send to the class", icon=":material/send:", key=f"class_send_{digest}", type="primary"):
-            _send(pred, prepared, image, label, digest)
+            _send(pred, prepared, image, label, digest, probs)
             if st.session_state.get(SENT) == digest:
                 st.caption(":material/check_circle: Sent. Draw another one, or clear the canvas.")
