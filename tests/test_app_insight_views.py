@@ -85,8 +85,14 @@ def test_neighbours_view_says_when_the_data_is_missing(few_models, tmp_path, mon
 
 def test_feature_map_view_draws_the_map_with_a_star(few_models, tmp_path):
     at = _open_view(tmp_path, "mnist-keras-example-cnn", _digit_input("7"), "map")
-    fig = at.get("plotly_chart")[0].proto.spec
-    assert '"your input"' in fig and '"star"' in fig and "t-SNE" in " ".join(_captions(at))
+    import json
+
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    points, star = spec["layer"]
+    assert star["data"]["values"][0]["what"] == "your input" and star["mark"]["shape"].startswith("M0,-1")
+    rows = points["data"]["values"]
+    assert len(rows) >= 100 and all(r["image"].startswith("data:image/png;base64,") for r in rows)  # hover: image
+    assert {"field": "image"} in points["encoding"]["tooltip"] and "t-SNE" in " ".join(_captions(at))
 
 
 def test_feature_map_view_without_a_map_says_how_to_draw_one(few_models, tmp_path):
@@ -97,13 +103,13 @@ def test_feature_map_view_without_a_map_says_how_to_draw_one(few_models, tmp_pat
 
 def test_a_click_on_the_map_picks_that_test_image():
     from core.insight import feature_map as fm
-    from ui.feature_map_view import clicked, traces
+    from ui.feature_map_view import PICK, clicked, figure
 
     m = fm.load("mnist-keras-example-cnn")
-    by_trace = traces(m)
-    event = {"selection": {"points": [{"curve_number": 3, "point_index": 5}]}}
-    assert clicked(m, event) == by_trace[3][5] and m.label[clicked(m, event)] == 3
-    assert clicked(m, {"selection": {"points": [{"curve_number": len(by_trace), "point_index": 0}]}}) is None  # the star
+    rows = figure(m, None)["layer"][0]["data"]["values"]
+    row = next(r for r in rows if r["class"] == "3")
+    assert clicked(m, {"selection": {PICK: [{"i": row["i"]}]}}) == row["i"] and m.label[row["i"]] == 3
+    assert clicked(m, {"selection": {PICK: []}}) is None and clicked(m, {"selection": {PICK: [{"i": len(rows)}]}}) is None
 
 
 def _reading(model: str, picture_file: str):
