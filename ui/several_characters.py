@@ -13,6 +13,15 @@ from core.insight.reading import Reading, read
 from core.pictures import pixels
 
 WIDTH, HEIGHT = 840, 280
+# On a screen narrower than the canvas, the canvas's frame is drawn smaller (a CSS scale; the browser maps touches
+# and clicks through it, and the drawing keeps its 840x280 pixels); its box shrinks with it, so nothing scrolls
+# sideways and no empty band is left under it. One step per screen width: the scale that fits its narrowest.
+_STEPS = [(900, 0.75), (700, 0.6), (560, 0.5), (440, 0.42), (360, 0.36)]
+NARROW_CSS = "<style>" + "".join(
+    f"@media (max-width: {w}px) {{ .st-key-wide_canvas {{ overflow: hidden; }} "
+    f".st-key-wide_canvas > * {{ width: {WIDTH}px !important; max-width: none !important; transform: scale({s}); "
+    f"transform-origin: 0 0; margin-bottom: -{HEIGHT * (1 - s):.0f}px; }} }}"
+    for w, s in _STEPS) + "</style>"
 BOX = (252, 196, 25)  # amber boxes over white ink
 
 
@@ -59,9 +68,11 @@ def show_several_characters(pred: registry.Predictor) -> None:
 
     st.session_state.setdefault("wide_round", 0)
     width = st.slider("Pen width", 6, 40, 18, key="wide_pen_width")
-    canvas = st_canvas(stroke_width=width, stroke_color="#FFFFFF", background_color="#000000", width=WIDTH,
-                       height=HEIGHT, drawing_mode="freedraw", return_image_data=True,
-                       key=f"wide-canvas-{st.session_state.wide_round}")
+    st.html(NARROW_CSS)
+    with st.container(key="wide_canvas"):
+        canvas = st_canvas(stroke_width=width, stroke_color="#FFFFFF", background_color="#000000", width=WIDTH,
+                           height=HEIGHT, drawing_mode="freedraw", return_image_data=True,
+                           key=f"wide-canvas-{st.session_state.wide_round}")
     if st.button("Clear", icon=":material/ink_eraser:", key="wide-clear"):
         st.session_state.wide_round += 1
         st.rerun()

@@ -5,16 +5,17 @@ import time
 
 import pytest
 
+from e2e_support import touch_context, touch_stroke
 from tests.e2e.conftest import draw_stroke
 
 pytestmark = pytest.mark.e2e
 
 
-def _wide_canvas(page):
+def _wide_canvas(page, min_width=500):
     for _ in range(180):
-        for c in page.locator("canvas.upper-canvas").all():
+        for c in page.locator(".st-key-wide_canvas canvas.upper-canvas").all():
             box = c.bounding_box()
-            if box and box["width"] > 500:
+            if box and box["width"] > min_width:
                 time.sleep(0.5)  # a fresh canvas takes a moment to take mouse input
                 return box
         time.sleep(0.5)
@@ -39,3 +40,41 @@ def test_write_three_digits_and_read_them(app_url, browser_page):
     while value.inner_text().strip() != "170" and time.time() < deadline:
         time.sleep(0.5)
     assert value.inner_text().strip() == "170"
+
+
+def _read(page) -> str:
+    value = page.locator('[data-testid="stMetric"]').filter(has_text=re.compile("Read")).locator(
+        '[data-testid="stMetricValue"]').first
+    value.wait_for(state="visible", timeout=90_000)
+    deadline = time.time() + 60
+    while value.inner_text().strip() != "170" and time.time() < deadline:
+        time.sleep(0.5)
+    return value.inner_text().strip()
+
+
+def test_the_wide_canvas_fits_a_phone_and_reads_touch(app_url, playwright_browser):
+    """On a 390 px phone the 840 px canvas is drawn smaller, wholly on screen; a finger writes "170" on it."""
+    context = touch_context(playwright_browser, "phone")
+    try:
+        page = context.new_page()
+        page.goto(app_url)
+        page.get_by_text("Write several characters").click(timeout=90_000)
+        box = _wide_canvas(page, min_width=100)
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["width"] > 300, box  # all of it, no scroll
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= 390  # nothing sticks out sideways
+        s, x0, y0 = box["width"] / 840, box["x"], box["y"]
+
+        def at(x, y):
+            return x0 + x * s, y0 + y * s
+
+        cdp = context.new_cdp_session(page)
+        touch_stroke(cdp, [at(120, 60 + i * 8) for i in range(21)])  # 1
+        time.sleep(2)
+        touch_stroke(cdp, [at(330 + 110 * t / 8, 60) for t in range(9)] +
+                     [at(440 - 70 * t / 10, 60 + 170 * t / 10) for t in range(1, 11)])  # 7
+        time.sleep(2)
+        touch_stroke(cdp, [at(620 + 55 * math.sin(t / 24 * 2 * math.pi), 140 - 80 * math.cos(t / 24 * 2 * math.pi))
+                           for t in range(26)])  # 0
+        assert _read(page) == "170"
+    finally:
+        context.close()
