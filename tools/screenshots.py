@@ -48,9 +48,9 @@ def main(argv=None) -> int:
                 page = ctx.new_page()
                 name = f"{a.page or 'draw'}-{screen}{'-present' if query else ''}"
                 page.goto(url + a.page + query)
-                if a.page:  # the page is there once its first table or chart is
-                    page.locator('[data-testid="stDataFrame"], [data-testid="stPlotlyChart"]').first.wait_for(
-                        state="visible", timeout=120_000)
+                if a.page:  # the page is there once its first table, chart or figure is shown
+                    page.locator('[data-testid="stDataFrame"]:visible, [data-testid="stPlotlyChart"]:visible, '
+                                 '[data-testid="stMetric"]:visible').first.wait_for(state="visible", timeout=120_000)
                     time.sleep(3)
                     page.screenshot(path=str(out / f"{name}.png"))
                     ctx.close()
