@@ -192,6 +192,10 @@ DEFAULTS = Settings()
 # Presets: named sets of settings a user picks instead of filling the form. "quick": a 99% MNIST model in
 # class time (benchmarks/train_speed.py measures it against the seed notebook's way).
 # Each sets an architecture and leaves the rest to its suggestions (zoo.Arch.defaults).
+# Fine-tuning on the class's drawings trains the last convolution, its batch norm and the output layer; the
+# features below stay (about 2x faster than every layer, and the model keeps what it knew).
+CLASS_TRAIN_LAST = 3
+
 PRESETS: dict[str, dict] = {"quick": {"arch": "quicknet", "optimizer": "adam", "validation_fraction": 0.0}}
 PRESET_TITLES = {"quick": "Quick: a 99% digits model in one pass over MNIST"}
 PRESET_DATASETS = {"quick": ("mnist", "emnist-digits", "emnist-mnist", "kaggle-digit-recognizer")}  # its default on
@@ -260,6 +264,8 @@ def from_arguments(a: argparse.Namespace) -> Settings:
         given["arch"] = (b.card or {}).get("architecture", {}).get("name") or DEFAULTS.arch
     if given.get("dataset") == "class-drawings":  # its held-out students are the drawn-input figure
         given.setdefault("drawn_eval", False)
+        if given.get("init_from"):  # teaching a model the class's hand: its top layers only, as the Train page does
+            given.setdefault("train_last", CLASS_TRAIN_LAST)
     return Settings.from_dict(with_preset(preset, given))
 
 

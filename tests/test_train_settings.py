@@ -103,3 +103,15 @@ def test_cli_trains_the_quick_preset_and_records_this_machines_rate(models_dir, 
     assert "--preset quick" in card["command"]
     rate = train_estimate.measured("quicknet", "all")  # steady rate and overhead, for the Train page's estimate
     assert rate["images_per_s"] > 0 and rate["overhead_s"] > 0
+
+
+def test_teaching_the_class_hand_from_the_command_line_trains_the_top_layers_as_the_page_does():
+    from core.classroom import finetune
+
+    s = from_arguments(train_args("--dataset", "class-drawings", "--init-from", "mnist-keras-example-cnn"))
+    page = finetune.settings_for("mnist-keras-example-cnn")
+    assert s.train_last == train_settings.CLASS_TRAIN_LAST == page["train_last"]
+    assert not s.drawn_eval and s.arch == "seed002_cnn"  # the bundle's own network
+    assert from_arguments(train_args("--dataset", "class-drawings", "--init-from", "mnist-keras-example-cnn",
+                                     "--train-last", "5")).train_last == 5  # a flag wins
+    assert from_arguments(train_args("--dataset", "mnist")).train_last is None  # elsewhere: every layer
