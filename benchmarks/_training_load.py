@@ -18,11 +18,13 @@ WAIT_TRAINING_S = 300.0
 
 
 @contextlib.contextmanager
-def training_job(settings: dict = SETTINGS) -> Iterator[jobs.Job]:
-    """Start the job, wait until its batches run, yield it; cancel it (and wait for it to end) afterwards."""
+def training_job(settings: dict = SETTINGS, jobs_dir: str | None = None) -> Iterator[jobs.Job]:
+    """Start the job, wait until its batches run, yield it; cancel it (and wait for it to end) afterwards.
+    jobs_dir: the app server's jobs folder, which the job shares as on the Train page (there the app tells its
+    jobs that the class is drawing: core/cpu_share.py); default a throwaway one."""
     saved = {k: os.environ.get(k) for k in ("HWLAB_MODELS_DIR", "HWLAB_JOBS_DIR")}
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ["HWLAB_MODELS_DIR"], os.environ["HWLAB_JOBS_DIR"] = f"{tmp}/models", f"{tmp}/jobs"
+        os.environ["HWLAB_MODELS_DIR"], os.environ["HWLAB_JOBS_DIR"] = f"{tmp}/models", jobs_dir or f"{tmp}/jobs"
         os.makedirs(f"{tmp}/models")
         job = jobs.start(settings)
         try:

@@ -396,7 +396,7 @@ async def phases(a, session, url: str, pid: int, pool, log_path: Path) -> tuple:
     if a.with_training:  # the same sessions again, while a Train page job trains beside the server
         from benchmarks._training_load import training_job
 
-        with training_job():
+        with training_job(jobs_dir=os.environ["HWLAB_JOBS_DIR"]):  # the server's, as the Train page's jobs
             a.trained = await run_phase(session, url, pid, a.sessions, a.seconds, pool, log_path)
     return warm, cold, base, many, loads0, loads1, model_loads(log_path)
 
@@ -416,6 +416,7 @@ async def main_async(a) -> int:
         a.klass = ClassLoad()
         os.environ["HWLAB_DB_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='class-load-')}/class.db"
         os.environ.pop("HWLAB_TEACHER_PASSWORD", None)
+    os.environ["HWLAB_JOBS_DIR"] = tempfile.mkdtemp(prefix="concurrent-jobs-")  # the server's jobs folder
     proc, url = start_server(log_path)
     try:
         rss0 = rss_mb(proc.pid)

@@ -17,7 +17,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from . import datasets, drawn, evaluation, registry, train_estimate, zoo
+from . import cpu_share, datasets, drawn, evaluation, registry, train_estimate, zoo
 from .augment import augmenter
 from .classroom import dataset as class_dataset
 from .errors import DatasetMissing
@@ -295,6 +295,8 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
     history: list[dict] = []
     clock: dict = {}
     callbacks = [progress_callback(emit, cancel, steps, s.epochs, history, clock)]
+    if dev["kind"] == "cpu" and cpu_share.sharing():  # a job beside the app: it steps aside while the class draws
+        callbacks.append(cpu_share.throttle_callback())
     monitor = "val_loss" if xv is not None else "loss"
     if s.schedule == "plateau":
         callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=2, min_lr=1e-6))
