@@ -87,7 +87,7 @@ with st.expander(":material/photo_camera: Or upload a photo or scan of one handw
             if prepared.x is None:
                 st.warning("No ink found in that picture: is it blank?")
             else:
-                show_prediction(pred, prepared, "upload", probs=pred(prepared.x)[0])
+                show_prediction(pred, prepared, "upload")
                 if st.toggle("Explain this picture (SHAP and activations)", key="explain_upload"):
                     explain_input(pred, prepared.x, key="upload")
                 show_insights(pred, prepared.x, "upload", picture=picture)

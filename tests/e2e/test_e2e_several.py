@@ -33,16 +33,11 @@ def test_write_three_digits_and_read_them(app_url, browser_page):
     draw_stroke(page, [(x0 + 330, y0 + 60), (x0 + 440, y0 + 60), (x0 + 370, y0 + 230)], steps=8)  # 7
     draw_stroke(page, [(x0 + 620 + 55 * math.sin(t / 24 * 2 * math.pi), y0 + 140 - 80 * math.cos(t / 24 * 2 * math.pi))
                        for t in range(26)])  # 0
-    value = page.locator('[data-testid="stMetric"]').filter(has_text=re.compile("Read")).locator(
-        '[data-testid="stMetricValue"]').first
-    value.wait_for(state="visible", timeout=90_000)
-    deadline = time.time() + 60
-    while value.inner_text().strip() != "170" and time.time() < deadline:
-        time.sleep(0.5)
-    assert value.inner_text().strip() == "170"
+    assert _read(page) == "170"
 
 
 def _read(page) -> str:
+    """The "Read" metric, once it says 170 (or after 60 s)."""
     value = page.locator('[data-testid="stMetric"]').filter(has_text=re.compile("Read")).locator(
         '[data-testid="stMetricValue"]').first
     value.wait_for(state="visible", timeout=90_000)
