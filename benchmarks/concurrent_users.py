@@ -308,17 +308,18 @@ async def ws_session(url: str, sid: int, pool, deadline: list, phase: Phase, rea
             phase.error("timeout or missing prediction")
             raise RuntimeError("no prediction")
         check_prediction(phase, sid, i, s, shown[1].body, shown[0])
-        if klass:  # --class: every drawing sent to the class
+        if klass:  # --class: every drawing sent to the class; the send clears the canvas for the next one
             try:
-                await klass.send(sess, run, WAIT_PREDICTION_S)
+                run = await klass.send(sess, run, WAIT_PREDICTION_S)
             except Exception:
                 phase.error("send to the class failed")
                 raise
-        run = await sess.rerun(WAIT_PREDICTION_S, [(ids["clear"], "trigger_value", True)], ids["fragment"])
+        else:
+            run = await sess.rerun(WAIT_PREDICTION_S, [(ids["clear"], "trigger_value", True)], ids["fragment"])
         if run.first("metric", label="Prediction") is not None or run.problems():
-            phase.error("Clear did not clear")
+            phase.error("Clear did not clear" if not klass else "the send did not clear the canvas")
             raise RuntimeError("not cleared")
-        take_ids(run)  # Clear made a new, empty canvas
+        take_ids(run)  # a new, empty canvas
 
     await drawing_loop(sid, pool, deadline, phase, ready, started, fresh_page, draw_one, sess.close)
 
@@ -468,7 +469,7 @@ async def main_async(a) -> int:
         ok = ok and not errors and stored == k.sent and wall_p95 <= 1.0
         print(json.dumps({"errors": errors, "p95_s": round(pct(lat, 0.95), 3), "sent": k.sent, "stored": stored,
                           "wall_refresh_p95_s": round(wall_p95, 3), "wall_refreshes": len(k.wall_refresh_s),
-                          "wall_errors": k.wall_errors, "sessions": a.sessions, "seconds": a.seconds,
+                          "wall_errors": k.wall_errors, "limited": k.limited, "sessions": a.sessions, "seconds": a.seconds,
                           "load_average": [round(v, 1) for v in many.load], "targets_met": bool(ok)}))
         return 0 if ok else 1
     return 0 if ok and not warm.errors and total_loads == len(set(loads2)) else 1

@@ -2,11 +2,8 @@
 every 2 s without a full page rerun), filters, sorting, counters, a confusion matrix, the "Fool the model" game;
 a click explains a drawing with the Draw page's view. The teacher starts new sessions, deletes drawings and has
 the wall re-read every drawing with another model."""
-import functools
-import io
 from datetime import datetime
 
-import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -16,12 +13,11 @@ from core.errors import HWLabError
 from ui import teacher_lock
 from ui.explain_view import explain_input
 from ui.state import current_predictor, page_frame, predictor
-from ui.views import pixels
+from ui.wall_grid import card, wall_grid
 
 page_frame()
 REFRESH_S = 2.0
 SHOWN = 32  # cards on the wall at most (the newest, or the first in the chosen order)
-COLUMNS = 8
 CONFUSION_REFRESH_S = 10.0
 K = "wall_"
 SELECTED = K + "selected"
@@ -52,30 +48,6 @@ order = top[4].radio("Sort", ["newest", "mistakes"], horizontal=True, key=K + "o
                      format_func={"newest": "Newest", "mistakes": "Confident mistakes first"}.get)
 
 
-def _pick(drawing_id: int) -> None:
-    st.session_state[SELECTED] = drawing_id
-
-
-@functools.lru_cache(maxsize=4096)
-def _card_png(drawing_id: int, created: float, input28: bytes) -> bytes:
-    """A drawing's 28x28 input as the wall shows it, encoded once (the wall redraws every 2 s)."""
-    buf = io.BytesIO()
-    pixels(np.frombuffer(input28, np.uint8).reshape(28, 28) / 255.0, scale=4, grid=False).save(buf, format="PNG")
-    return buf.getvalue()
-
-
-def _card(d, highlight: bool) -> None:
-    with st.container(border=True):
-        st.image(_card_png(d.id, d.created, d.input28.tobytes()), width="stretch")
-        st.text(d.student)  # a nickname is text, never HTML or Markdown
-        mark = ":material/check:" if d.correct else ":material/close:"
-        st.caption(f"{mark} meant **{d.label}** · read **{d.prediction}** {d.confidence:.0%} · "
-                   f"{datetime.fromtimestamp(d.created).strftime('%H:%M:%S')}")
-        if highlight:
-            st.markdown(":orange-badge[:material/celebration: Fooled it!]")
-        st.button("Explain", key=f"{K}explain-{d.id}", on_click=_pick, args=(d.id,), icon=":material/insights:")
-
-
 def _confusion(rows) -> go.Figure:
     labels, m = wall.confusion(rows)
     fig = go.Figure(go.Heatmap(z=m, x=labels, y=labels, colorscale="Blues", showscale=False,
@@ -90,38 +62,40 @@ def _confusion(rows) -> go.Figure:
 @st.fragment(run_every=REFRESH_S)
 def live_wall() -> None:
     try:
-        rows = store.drawings(session_id=session_id)
+        rows = wall.live_rows(store, session_id)
     except ClassStoreError as exc:
         st.error(str(exc))
         return
     c = wall.counters(rows)
-    m = st.columns(4)
-    m[0].metric("Drawings", c["drawings"])
-    m[1].metric("Students", c["students"])
-    m[2].metric("Model's accuracy on them", "–" if c["accuracy"] is None else f"{c['accuracy']:.1%}")
-    m[3].metric("Successful fools", c["fools"])
-    f = st.columns([1, 1, 2])
-    label = f[0].selectbox("Label", ["(all)"] + sorted({d.label for d in rows}), key=K + "label")
-    student = f[1].selectbox("Student", ["(all)"] + sorted({d.student for d in rows}), key=K + "student")
-    shown = wall.ordered(wall.filtered(rows, misread, low, None if label == "(all)" else label,
-                                       None if student == "(all)" else student), order)
-    f[2].caption(f"Showing {min(len(shown), SHOWN)} of {len(shown)} matching drawings; "
-                 f"refreshed every {REFRESH_S:.0f} s.")
+    # Rows of elements in horizontal containers, not st.columns: one block a row instead of one a cell, as
+    # this redraws every 2 s on every screen showing the wall.
+    with st.container(horizontal=True, wrap=True, gap="medium"):
+        st.metric("Drawings", c["drawings"])
+        st.metric("Students", c["students"])
+        st.metric("Model's accuracy on them", "–" if c["accuracy"] is None else f"{c['accuracy']:.1%}")
+        st.metric("Successful fools", c["fools"])
+    with st.container(horizontal=True, wrap=True, vertical_alignment="bottom"):
+        label = st.selectbox("Label", ["(all)"] + sorted({d.label for d in rows}), key=K + "label", width=200)
+        student = st.selectbox("Student", ["(all)"] + sorted({d.student for d in rows}), key=K + "student",
+                               width=200)
+        shown = wall.ordered(wall.filtered(rows, misread, low, None if label == "(all)" else label,
+                                           None if student == "(all)" else student), order)
+        st.caption(f"Showing {min(len(shown), SHOWN)} of {len(shown)} matching drawings; "
+                   f"refreshed every {REFRESH_S:.0f} s.")
     if not rows:
         st.info("No drawings in this session yet: on the Draw page, type your name, draw, and press "
                 "Send to the class.", icon=":material/draw:")
-    for start in range(0, min(len(shown), SHOWN), COLUMNS):
-        cols = st.columns(COLUMNS)
-        for col, d in zip(cols, shown[start:start + COLUMNS]):
-            with col:
-                _card(d, fool_game and wall.is_fool(d))
+    picked = wall_grid([card(d, fool_game and wall.is_fool(d)) for d in shown[:SHOWN]], key=K + "grid")
+    if picked is not None:  # a click on a card: its explanation is below the wall, so the whole page reruns
+        st.session_state[SELECTED] = picked
+        st.rerun()
 
 
 @st.fragment(run_every=CONFUSION_REFRESH_S)
 def live_confusion() -> None:
     """Refreshed less often than the grid: a plot costs more to send than the cards."""
     try:
-        rows = store.drawings(session_id=session_id)
+        rows = wall.live_rows(store, session_id)
     except ClassStoreError:
         return  # the grid above says so
     if rows:

@@ -66,7 +66,7 @@ def drawing_area():
                              "canvas", present)
             else:
                 show_prediction(pred, prepared, "canvas", present, probs)
-            class_send(pred, prepared if drawn else None, image, probs)  # "Your name", "Send to the class"
+            class_send(pred, prepared if drawn else None, image, probs, _clear)  # "Your name", "Send to the class"
     if st.toggle("Explain this drawing (SHAP and activations)", key="explain_drawing", disabled=not drawn) and drawn:
         explain_input(pred, prepared.x, key="draw")
     show_insights(pred, prepared.x if drawn else None, "draw", picture=image)

@@ -65,6 +65,36 @@ def test_the_wall_figures():
     assert labels == ["1", "4", "7", "9"] and m[labels.index("7"), labels.index("1")] == 1 and m.sum() == 4
 
 
+def test_the_live_wall_reads_only_what_is_new_and_sees_deletions_and_rereads(class_db, monkeypatch):
+    def add(label, read, p):
+        probs = np.full(10, (1 - p) / 9)
+        probs[int(read)] = p
+        return class_db.add("ann", label, np.zeros((28, 28), np.uint8), "mnist", "m", DIGITS, probs)
+
+    sid = class_db.current_session()["id"]
+    first = [add("1", "1", 0.9), add("7", "1", 0.8)]
+    reads = []
+    real = class_db.drawings
+    monkeypatch.setattr(class_db, "drawings", lambda **kw: reads.append(kw) or real(**kw))
+    assert [d.id for d in wall.live_rows(class_db, sid)] == first
+    assert [d.id for d in wall.live_rows(class_db, sid)] == first and len(reads) == 1  # nothing new: no read
+    third = add("3", "3", 0.7)
+    assert [d.id for d in wall.live_rows(class_db, sid)] == first + [third]
+    assert reads[-1].get("after_id") == first[-1]  # only the new drawing was read
+    class_db.delete(first[0])
+    assert [d.id for d in wall.live_rows(class_db, sid)] == [first[1], third]
+    probs = np.full(10, 0.01)
+    probs[7] = 0.91
+    class_db.reread([(first[1], "m2", DIGITS, probs)])  # the wall re-read with another model
+    again = {d.id: d for d in wall.live_rows(class_db, sid)}
+    assert again[first[1]].prediction == "7" and again[first[1]].model == "m2"
+    assert store_signature_matches(class_db, sid)
+
+
+def store_signature_matches(store, sid) -> bool:
+    return wall.signature_of(store.drawings(session_id=sid))[:2] == store.signature(sid)[:2]
+
+
 def test_held_out_students_are_whole_and_stable():
     students = {f"s{i}" for i in range(10)}
     held = class_drawings.held_out_students(students)

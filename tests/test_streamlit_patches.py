@@ -64,3 +64,113 @@ def test_a_page_run_under_the_pages_folder_convention_starts_again_without_it():
     at = AppTest.from_function(_script).run()
     assert not at.exception
     assert [m.value for m in at.markdown] == ["runs=2 pages-folder=False"]
+
+
+def _body(module_source: str, signature: str) -> str:
+    body = module_source[module_source.index(signature):]
+    return body[:body.index("\n    def ", 1)]
+
+
+def test_event_loop_patch_targets_are_where_the_module_says():
+    from streamlit.runtime import runtime
+    from streamlit.runtime.scriptrunner import script_runner
+
+    from ui.streamlit_patches import event_loop
+
+    runtime_src, runner_src = inspect.getsource(runtime), inspect.getsource(script_runner)
+    assert "await asyncio.sleep(0)" in _body(runtime_src, "async def _loop_coroutine"), \
+        f"Runtime._loop_coroutine no longer yields after each message: revisit {event_loop.__file__}"
+    assert "call_soon_threadsafe" in _body(runtime_src, "def _enqueued_some_message"), \
+        f"Runtime._enqueued_some_message wakes the loop another way: revisit {event_loop.__file__}"
+    assert "self._script_thread.start()" in _body(runner_src, "def start(self)"), \
+        f"ScriptRunner.start changed: revisit {event_loop.__file__}"
+    from streamlit.runtime import websocket_session_manager
+
+    assert "self._message_enqueued_callback = message_enqueued_callback" in inspect.getsource(
+        websocket_session_manager), f"the session manager keeps its wake-up elsewhere: revisit {event_loop.__file__}"
+    assert event_loop.apply() and event_loop.apply()  # twice: the second call changes nothing
+    assert runtime.asyncio is event_loop._SHIM
+    assert getattr(runtime.Runtime._enqueued_some_message, "_hwlab", False)
+
+
+def test_the_message_flush_no_longer_yields_on_a_zero_sleep_but_still_sleeps():
+    import asyncio
+
+    from ui.streamlit_patches.event_loop import FlushWithoutYielding
+
+    shim = FlushWithoutYielding()
+
+    async def main():
+        order = []
+
+        async def other():
+            order.append("another task")
+        asyncio.ensure_future(other())
+        await shim.sleep(0)
+        order.append("after sleep(0)")  # the other task has not run: no turn of the loop
+        await shim.sleep(0.01)
+        order.append("after sleep(0.01)")
+        return order
+    assert asyncio.run(main()) == ["after sleep(0)", "another task", "after sleep(0.01)"]
+    assert shim.wait is asyncio.wait and shim.create_task is asyncio.create_task
+
+
+def test_a_message_enqueued_on_the_loop_sets_the_event_and_from_a_thread_wakes_the_loop():
+    import asyncio
+    import threading
+    import types
+
+    from streamlit.runtime.runtime import Runtime
+
+    from ui.streamlit_patches import event_loop
+
+    assert event_loop.apply()
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        objs = types.SimpleNamespace(eventloop=loop, need_send_data=asyncio.Event())
+        fake = types.SimpleNamespace(_get_async_objs=lambda: objs)
+        woken = []
+        loop.call_soon_threadsafe = lambda cb, *a: woken.append(cb)  # the self-pipe wake-up, recorded
+        Runtime._enqueued_some_message(fake)  # on the loop's thread
+        assert objs.need_send_data.is_set() and not woken
+        objs.need_send_data.clear()
+        worker = threading.Thread(target=Runtime._enqueued_some_message, args=(fake,))
+        worker.start()
+        worker.join()
+        assert woken == [objs.need_send_data.set]  # another thread still goes through call_soon_threadsafe
+    asyncio.run(main())
+
+
+def test_script_threads_start_from_the_starter_thread():
+    import threading
+
+    from ui.streamlit_patches.event_loop import start_soon
+
+    ran = threading.Event()
+    start_soon(threading.Thread(target=ran.set))
+    assert ran.wait(10)
+
+
+def test_new_session_settings_are_built_once_and_the_same_as_streamlits():
+    from streamlit.proto.NewSession_pb2 import Config, CustomThemeConfig
+    from streamlit.runtime import app_session
+
+    from ui.streamlit_patches import new_session_message
+
+    assert new_session_message.apply()
+    for name, proto, args in (("_populate_theme_msg", CustomThemeConfig, ()),
+                               ("_populate_theme_msg", CustomThemeConfig, ("theme.sidebar",)),
+                               ("_populate_config_msg", Config, ())):
+        patched = getattr(app_session, name)
+        assert getattr(patched, "_hwlab", False), f"{name} is not patched"
+        ours, streamlits = proto(), proto()
+        patched(ours, *args)
+        patched.__wrapped__(streamlits, *args)
+        assert ours == streamlits
+    calls = []
+    memo = new_session_message._memoized(lambda msg, *a: calls.append(a) or app_session._populate_config_msg.__wrapped__(msg))
+    first, second = Config(), Config()
+    memo(first)
+    memo(second)
+    assert len(calls) == 1 and first == second

@@ -10,13 +10,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from core import config, datasets, registry  # noqa: E402
 from core.errors import HWLabError  # noqa: E402
-from ui.streamlit_patches import keras_session, pages_folder  # noqa: E402
+from ui.streamlit_patches import event_loop, keras_session, new_session_message, pages_folder  # noqa: E402
 
 MODEL_KEY = "model_name"
 DATASET_KEY = "picker_dataset"  # the current dataset: the sidebar's choice, the one pages start from
 
 
 keras_session.apply()  # Streamlit would clear Keras's session after every run (see that module)
+event_loop.apply()  # the server's loop would wait for the GIL on every message and every rerun (see that module)
+new_session_message.apply()  # every run would rebuild the theme from the config on the server's loop (ditto)
 
 
 def _exit_without_teardown() -> None:

@@ -1,6 +1,9 @@
 """Pictures and plots used on several pages."""
 from __future__ import annotations
 
+import functools
+import io
+
 import numpy as np
 import streamlit as st
 
@@ -17,12 +20,23 @@ def show_bars(classes: list[str], probs: np.ndarray, key: str, big: bool = False
 VIEW_CAPTION = "What the model sees (28×28)"
 
 
-def _answer_row(key: str, x28: np.ndarray, big: bool):
-    """The verdict (returned, to fill) with the 28x28 view beside it; the pair wraps on a narrow screen."""
+def _answer_row(key: str, x28: np.ndarray | None, big: bool):
+    """The verdict (returned, to fill) with the 28x28 view beside it (blank when x28 is None); the pair wraps
+    on a narrow screen."""
+    scale = 6 if big else 4
     with st.container(horizontal=True, wrap=True, key=f"answer_{key}"):
         verdict = st.container(key=f"verdict_{key}")
-        st.image(pixels(x28, scale=6 if big else 4), caption=VIEW_CAPTION, width=168 if big else 112)
+        st.image(_blank_png(scale) if x28 is None else pixels(x28, scale=scale), caption=VIEW_CAPTION,
+                 width=28 * scale)
     return verdict
+
+
+@functools.cache
+def _blank_png(scale: int) -> bytes:
+    """The empty 28x28 view, encoded once: every Clear and every send redraws it."""
+    buf = io.BytesIO()
+    pixels(np.zeros((28, 28), np.float32), scale=scale).save(buf, format="PNG")
+    return buf.getvalue()
 
 
 def show_waiting(classes: list[str], invitation: str, key: str, big: bool = False) -> None:
@@ -31,7 +45,7 @@ def show_waiting(classes: list[str], invitation: str, key: str, big: bool = Fals
     "Prediction" metric for an answer). It also has the browser load its
     code for these elements with the page: in a fresh page that code otherwise held up the first answer by
     about half a second (benchmarks/browser_latency.py)."""
-    with _answer_row(key, np.zeros((28, 28), np.float32), big):
+    with _answer_row(key, None, big):
         st.info(invitation)
         st.caption("The model answers with one of: " + ", ".join(classes[:40]) + ("…" if len(classes) > 40 else ""))
     show_bars(classes, np.zeros(len(classes)), key, big)

@@ -223,6 +223,16 @@ class Store:
             return conn.execute(sa.select(drawings.c.canvas_png).where(drawings.c.id == drawing_id)).scalar()
 
     @_guarded
+    def signature(self, session_id: Optional[int] = None) -> tuple[int, int, float]:
+        """(drawings, newest id, sum of confidences) of one session (default: the current one): one cheap
+        query that changes when a drawing is added, deleted or read again (the live wall's cache checks it)."""
+        q = sa.select(sa.func.count(), sa.func.max(drawings.c.id), sa.func.sum(drawings.c.confidence)).where(
+            drawings.c.session_id == (session_id or self.current_session()["id"]))
+        with self.engine.connect() as conn:
+            n, newest, total = conn.execute(q).one()
+        return int(n or 0), int(newest or 0), round(float(total or 0.0), 6)
+
+    @_guarded
     def count(self, session_id: Optional[int] = None, all_sessions: bool = False) -> int:
         q = sa.select(sa.func.count()).select_from(drawings)
         if not all_sessions:

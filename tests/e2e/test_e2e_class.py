@@ -61,6 +61,11 @@ def test_a_student_sends_and_the_teacher_sees_it(playwright_browser, tmp_path):
         t0 = time.time()
         teacher.get_by_text("Zoe-e2e").first.wait_for(timeout=30_000)
         assert time.time() - t0 <= 3.0  # the live wall shows it within 3 s, without a page reload
+        # The send cleared the student's canvas for the next drawing.
+        assert not student.locator('[data-testid="stMetric"]').filter(has_text="Prediction").count()
+        teacher.locator(".hw-card").filter(has_text="Zoe-e2e").first.click()  # a card opens its explanation
+        teacher.get_by_text(re.compile(r"Drawing \d+: meant ")).first.wait_for(timeout=60_000)
+        assert teacher.get_by_text("by Zoe-e2e, read by").count()
 
         teacher.goto(url + "train")
         _settled(teacher)
