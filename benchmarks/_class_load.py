@@ -12,6 +12,7 @@ import time
 from benchmarks._streamlit_ws import StreamlitSession
 
 WALL_EVERY_S = 2.0  # the Class page's st.fragment(run_every=2)
+WALL = "hwlab_wall_grid"  # ui/wall_grid.py's element: the counters and the cards
 LIMIT_SENTENCE = re.compile(r"drawings this minute: wait ([0-9]+) s")  # ui/class_send.py's sentence
 
 
@@ -62,7 +63,7 @@ class ClassLoad:
         try:
             await sess.connect(timeout)
             run = await sess.rerun(timeout, page_name="class")
-            found = run.first("metric", label="Drawings")
+            found = run.first("bidi_component", component_name=WALL)
             if found is None or run.problems():
                 self.wall_errors += 1
                 return
@@ -72,7 +73,7 @@ class ClassLoad:
                 try:
                     r = await sess.rerun(timeout, fragment=fragment)
                     self.wall_refresh_s.append(time.perf_counter() - t0)
-                    if r.problems() or r.first("metric", label="Drawings") is None:
+                    if r.problems() or r.first("bidi_component", component_name=WALL) is None:
                         self.wall_errors += 1
                 except (TimeoutError, asyncio.TimeoutError):
                     self.wall_errors += 1

@@ -67,25 +67,22 @@ def live_wall() -> None:
         st.error(str(exc))
         return
     c = wall.counters(rows)
-    # Rows of elements in horizontal containers, not st.columns: one block a row instead of one a cell, as
-    # this redraws every 2 s on every screen showing the wall.
-    with st.container(horizontal=True, wrap=True, gap="medium"):
-        st.metric("Drawings", c["drawings"])
-        st.metric("Students", c["students"])
-        st.metric("Model's accuracy on them", "–" if c["accuracy"] is None else f"{c['accuracy']:.1%}")
-        st.metric("Successful fools", c["fools"])
-    with st.container(horizontal=True, wrap=True, vertical_alignment="bottom"):
+    with st.container(horizontal=True, wrap=True, vertical_alignment="bottom"):  # one block, not st.columns
         label = st.selectbox("Label", ["(all)"] + sorted({d.label for d in rows}), key=K + "label", width=200)
         student = st.selectbox("Student", ["(all)"] + sorted({d.student for d in rows}), key=K + "student",
                                width=200)
-        shown = wall.ordered(wall.filtered(rows, misread, low, None if label == "(all)" else label,
-                                           None if student == "(all)" else student), order)
-        st.caption(f"Showing {min(len(shown), SHOWN)} of {len(shown)} matching drawings; "
-                   f"refreshed every {REFRESH_S:.0f} s.")
+    shown = wall.ordered(wall.filtered(rows, misread, low, None if label == "(all)" else label,
+                                       None if student == "(all)" else student), order)
     if not rows:
         st.info("No drawings in this session yet: on the Draw page, type your name, draw, and press "
                 "Send to the class.", icon=":material/draw:")
-    picked = wall_grid([card(d, fool_game and wall.is_fool(d)) for d in shown[:SHOWN]], key=K + "grid")
+    # The counters, the note and the cards are one element (ui/wall_grid.py): this redraws every 2 s.
+    counters = [("Drawings", str(c["drawings"])), ("Students", str(c["students"])),
+                ("Model's accuracy on them", "–" if c["accuracy"] is None else f"{c['accuracy']:.1%}"),
+                ("Successful fools", str(c["fools"]))]
+    note = f"Showing {min(len(shown), SHOWN)} of {len(shown)} matching drawings; refreshed every {REFRESH_S:.0f} s."
+    picked = wall_grid(counters, note, [card(d, fool_game and wall.is_fool(d)) for d in shown[:SHOWN]],
+                       key=K + "grid")
     if picked is not None:  # a click on a card: its explanation is below the wall, so the whole page reruns
         st.session_state[SELECTED] = picked
         st.rerun()

@@ -94,11 +94,15 @@ def test_without_a_password_everything_is_open(class_db, tiny_models, monkeypatc
     assert not [t for t in at.sidebar.text_input if t.label == "Teacher password"]
 
 
-def cards(at) -> list[dict]:
-    """The wall grid's cards, as the page hands them to the browser."""
+def shown(at) -> dict:
+    """What the wall's one element hands the browser: counters, note, cards."""
     grids = [e for e in at.get("bidi_component") if e.proto.component_name == "hwlab_wall_grid"]
     assert len(grids) == 1
-    return json.loads(grids[0].proto.json)["cards"]
+    return json.loads(grids[0].proto.json)
+
+
+def cards(at) -> list[dict]:
+    return shown(at)["cards"]
 
 
 def _send(store, student, label, read, sure, model):
@@ -117,7 +121,7 @@ def test_the_wall_shows_filters_explains_and_the_teacher_deletes(class_db, tiny_
     # The grid is one element; its JavaScript puts each nickname in the page with textContent (text, never
     # Markdown or HTML: tests/e2e/test_e2e_class.py reads it in Chromium).
     assert [c["student"] for c in cards(at)] == ["ben", "**Ann**<script>"]  # newest first
-    metrics = {m.label: m.value for m in at.metric}
+    metrics = dict(shown(at)["counters"])
     assert metrics["Drawings"] == "2" and metrics["Model's accuracy on them"] == "50.0%"
     assert metrics["Successful fools"] == "1"
     at.toggle(key="wall_misread").set_value(True).run()
@@ -144,7 +148,7 @@ def test_the_wall_is_read_only_for_students_and_new_sessions_archive(class_db, t
     at.button(key="wall_teacher_new").click().run()
     assert not at.exception
     assert class_db.count() == 0 and len(class_db.sessions()) == 2  # the old session is archived, still there
-    assert {m.label: m.value for m in at.metric}["Drawings"] == "0"
+    assert dict(shown(at)["counters"])["Drawings"] == "0"
 
 
 def test_an_unreachable_database_is_a_sentence_and_drawing_still_works(tiny_models, monkeypatch):

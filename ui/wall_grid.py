@@ -1,10 +1,11 @@
-"""The class wall's grid of drawings as one element: a card per drawing (its 28x28 input, the nickname, what
-the student meant, what the model read and how sure it was, the time), a red edge on a misread and an orange
-one with "Fooled it!" on a successful fool. A click (or Enter) on a card asks for its explanation.
+"""The class wall as one element: its counters, a line saying what is shown, and a card per drawing (its
+28x28 input, the nickname, what the student meant, what the model read and how sure it was, the time), a red
+edge on a misread and an orange one with "Fooled it!" on a successful fool. A click (or Enter) on a card asks
+for its explanation.
 
-One element, not five Streamlit elements a card: the wall redraws every 2 s, and with 32 cards its ~220
-messages were the server's costliest refresh while a class sent drawings (benchmarks/concurrent_users.py
---class). The browser lays the cards out as wide as the screen allows, a phone to a projector. Nicknames reach
+One element, not a Streamlit element a figure and five a card: the wall redraws every 2 s, and with 32 cards
+its ~220 messages were the server's costliest refresh while a class sent drawings
+(benchmarks/concurrent_users.py --class). The browser lays the cards out as wide as the screen allows, a phone to a projector. Nicknames reach
 the page through `textContent` only: text, never HTML or Markdown."""
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ NAME = "hwlab_wall_grid"  # registered once a process (a page's module runs ever
 EXPLAIN = "explain"  # the trigger a click sets: the drawing's id
 
 CSS = """
+.hw-counters { display: flex; flex-wrap: wrap; gap: 0.5rem 2.5rem; margin-bottom: 0.6rem; }
+.hw-counter .label { font-size: 0.875rem; }
+.hw-counter .value { font-size: 2.25rem; line-height: 1.3; }
+.hw-note { font-size: 0.875rem; opacity: 0.7; margin-bottom: 0.6rem; }
 .hw-wall { display: grid; grid-template-columns: repeat(auto-fill, minmax(8.5rem, 1fr)); gap: 0.6rem; }
 .hw-card { display: flex; flex-direction: column; gap: 0.15rem; padding: 0.45rem; text-align: left;
   font: inherit; color: inherit; cursor: pointer; background: transparent;
@@ -40,13 +45,17 @@ export default function (component) {
   const { data, setTriggerValue, parentElement } = component;
   let grid = parentElement.querySelector(".hw-wall");
   if (!grid) {
+    const counters = document.createElement("div");
+    counters.className = "hw-counters";
+    const note = document.createElement("div");
+    note.className = "hw-note";
     grid = document.createElement("div");
     grid.className = "hw-wall";
     grid.setAttribute("role", "list");
-    parentElement.appendChild(grid);
+    parentElement.append(counters, note, grid);
   }
   const cards = (data && data.cards) || [];
-  const signature = JSON.stringify(cards);
+  const signature = JSON.stringify(data || {});
   if (grid.dataset.signature === signature) return;  // the 2 s refresh with nothing new: leave the page as it is
   grid.dataset.signature = signature;
   const line = (cls, text) => {
@@ -55,6 +64,12 @@ export default function (component) {
     el.textContent = text;
     return el;
   };
+  parentElement.querySelector(".hw-counters").replaceChildren(...((data && data.counters) || []).map(([label, value]) => {
+    const counter = line("hw-counter", "");
+    counter.append(line("label", label), line("value", value));
+    return counter;
+  }));
+  parentElement.querySelector(".hw-note").textContent = (data && data.note) || "";
   grid.replaceChildren(...cards.map((d) => {
     const card = document.createElement("button");
     card.type = "button";
@@ -97,8 +112,10 @@ def card(d, fool: bool) -> dict:
             "time": datetime.fromtimestamp(d.created).strftime("%H:%M:%S")}
 
 
-def wall_grid(cards: list[dict], key: str) -> int | None:
-    """Shows the cards; the id of the drawing clicked in the run that the click started, else None."""
-    result = _mount()(data={"cards": cards}, key=key, on_explain_change=lambda: None)
+def wall_grid(counters: list[tuple[str, str]], note: str, cards: list[dict], key: str) -> int | None:
+    """Shows the counters ((label, value) pairs), the note and the cards; the id of the drawing clicked in
+    the run that the click started, else None."""
+    result = _mount()(data={"counters": [list(c) for c in counters], "note": note, "cards": cards}, key=key,
+                      on_explain_change=lambda: None)
     picked = getattr(result, EXPLAIN, None)
     return None if picked is None else int(picked)
