@@ -66,6 +66,28 @@ def test_a_page_run_under_the_pages_folder_convention_starts_again_without_it():
     assert [m.value for m in at.markdown] == ["runs=2 pages-folder=False"]
 
 
+def _run(coroutine_function):
+    """asyncio.run in a thread of its own: in the whole suite, Playwright's sync API keeps a loop running in
+    the main thread."""
+    import asyncio
+    import threading
+
+    out = []
+
+    def run():
+        try:
+            out.append(asyncio.run(coroutine_function()))
+        except BaseException as exc:  # noqa: BLE001 - raised again in the test's thread, with its message
+            out.append(exc)
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(30)
+    assert out, "the coroutine did not finish"
+    if isinstance(out[0], BaseException):
+        raise out[0]
+    return out[0]
+
+
 def _body(module_source: str, signature: str) -> str:
     body = module_source[module_source.index(signature):]
     return body[:body.index("\n    def ", 1)]
@@ -111,7 +133,7 @@ def test_the_message_flush_no_longer_yields_on_a_zero_sleep_but_still_sleeps():
         await shim.sleep(0.01)
         order.append("after sleep(0.01)")
         return order
-    assert asyncio.run(main()) == ["after sleep(0)", "another task", "after sleep(0.01)"]
+    assert _run(main) == ["after sleep(0)", "another task", "after sleep(0.01)"]
     assert shim.wait is asyncio.wait and shim.create_task is asyncio.create_task
 
 
@@ -139,7 +161,8 @@ def test_a_message_enqueued_on_the_loop_sets_the_event_and_from_a_thread_wakes_t
         worker.start()
         worker.join()
         assert woken == [objs.need_send_data.set]  # another thread still goes through call_soon_threadsafe
-    asyncio.run(main())
+        return True
+    assert _run(main)
 
 
 def test_script_threads_start_from_the_starter_thread():
