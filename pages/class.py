@@ -13,6 +13,7 @@ from core.errors import HWLabError
 from ui import teacher_lock
 from ui.explain_view import explain_input
 from ui.state import current_predictor, page_frame, predictor
+from ui.turns import wall_refresh
 from ui.wall_grid import card, wall_grid
 
 page_frame()
@@ -61,6 +62,11 @@ def _confusion(rows) -> go.Figure:
 
 @st.fragment(run_every=REFRESH_S)
 def live_wall() -> None:
+    with wall_refresh():  # new drawing runs wait for it: the projector goes first (ui/turns.py)
+        _live_wall()
+
+
+def _live_wall() -> None:
     try:
         rows = wall.live_rows(store, session_id)
     except ClassStoreError as exc:

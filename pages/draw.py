@@ -6,6 +6,7 @@ from core.errors import BadImage
 from core.preprocess import MAX_UPLOAD_BYTES, prepare, read_image
 from ui import draw_layout
 from ui.state import current_predictor, dataset_title, page_frame
+from ui.turns import after_the_wall
 from ui.views import show_prediction, show_waiting
 from ui.explain_view import explain_input
 from ui.class_send import class_send
@@ -42,6 +43,7 @@ def drawing_area():
     # Only this fragment reruns after a stroke: the page around it stays as it is.
     from streamlit_drawable_canvas import st_canvas
 
+    after_the_wall()  # with a class at work, the projector's wall refresh goes first (ui/turns.py)
     st.session_state.setdefault("canvas_round", 0)
     size = draw_layout.canvas_size(present)
     with draw_layout.drawing_row(present) as (canvas_area, answer_area):
