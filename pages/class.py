@@ -112,7 +112,7 @@ live_confusion()
 # ---------------------------------------------------------------- one drawing explained
 chosen = st.session_state.get(SELECTED)
 if chosen:
-    d = next((d for d in store.drawings(session_id=session_id) if d.id == chosen), None)
+    d = next((d for d in wall.live_rows(store, session_id) if d.id == chosen), None)  # the wall's, kept
     if d is not None:
         st.subheader(f"Drawing {d.id}: meant {d.label}, read {d.prediction} ({d.confidence:.0%})")
         st.text(f"by {d.student}, read by {d.model}")

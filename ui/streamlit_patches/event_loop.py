@@ -35,7 +35,6 @@ _log = logging.getLogger(__name__)
 _to_start: "queue.SimpleQueue[threading.Thread]" = queue.SimpleQueue()
 _starter_lock = threading.Lock()
 _starter: threading.Thread | None = None
-_SHIM = None  # set below the class
 
 
 def _start_threads() -> None:
