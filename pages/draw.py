@@ -6,7 +6,7 @@ from core.errors import BadImage
 from core.preprocess import MAX_UPLOAD_BYTES, prepare, read_image
 from ui import draw_layout
 from ui.state import current_predictor, dataset_title, page_frame
-from ui.turns import after_the_wall
+from ui.turns import after_the_wall, drawing_run_starts
 from ui.views import show_prediction, show_waiting
 from ui.explain_view import explain_input
 from ui.class_send import class_send
@@ -43,7 +43,7 @@ def drawing_area():
     # Only this fragment reruns after a stroke: the page around it stays as it is.
     from streamlit_drawable_canvas import st_canvas
 
-    after_the_wall()  # with a class at work, the projector's wall refresh goes first (ui/turns.py)
+    drawing_run_starts()  # with a class at work, the projector's wall refresh goes first (ui/turns.py)
     st.session_state.setdefault("canvas_round", 0)
     size = draw_layout.canvas_size(present)
     with draw_layout.drawing_row(present) as (canvas_area, answer_area):
@@ -56,6 +56,7 @@ def drawing_area():
                 st.button("Clear", icon=":material/ink_eraser:", on_click=_clear)  # a new canvas key empties it
                 st.slider("Pen width", 6, 40, 18, key="pen_width")
         with answer_area:
+            after_the_wall()
             image = canvas.image_data
             prepared = prepare(image, pred.style) if image is not None else None
             drawn = prepared is not None and prepared.x is not None
@@ -68,7 +69,9 @@ def drawing_area():
                              "canvas", present)
             else:
                 show_prediction(pred, prepared, "canvas", present, probs)
+            after_the_wall()
             class_send(pred, prepared if drawn else None, image, probs, _clear)  # "Your name", "Send to the class"
+    after_the_wall()
     if st.toggle("Explain this drawing (SHAP and activations)", key="explain_drawing", disabled=not drawn) and drawn:
         explain_input(pred, prepared.x, key="draw")
     show_insights(pred, prepared.x if drawn else None, "draw", picture=image)

@@ -197,3 +197,65 @@ def test_new_session_settings_are_built_once_and_the_same_as_streamlits():
     memo(first)
     memo(second)
     assert len(calls) == 1 and first == second
+
+
+def test_script_events_patch_target_still_wakes_the_loop_once_a_message():
+    from streamlit.runtime import app_session
+
+    from ui.streamlit_patches import script_events
+
+    src = inspect.getsource(app_session)
+    assert "self._call_soon_on_event_loop(" in _body(src, "def _on_scriptrunner_event"), \
+        f"a script run's messages reach the loop another way: revisit {script_events.__file__}"
+    assert "call_soon_threadsafe(callback)" in _body(src, "def _call_soon_on_event_loop"), \
+        f"AppSession._call_soon_on_event_loop changed: revisit {script_events.__file__}"
+    assert script_events.apply() and script_events.apply()  # twice: the second call changes nothing
+    assert getattr(app_session.AppSession._call_soon_on_event_loop, "_hwlab", False)
+
+
+def test_a_runs_messages_wake_the_loop_once_and_run_in_order_each_once():
+    import asyncio
+    import threading
+
+    from ui.streamlit_patches.script_events import mailbox
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        wakeups = []
+        real = loop.call_soon_threadsafe
+        loop.call_soon_threadsafe = lambda cb, *a: wakeups.append(cb) or real(cb, *a)
+        box, ran, done = mailbox(loop), [], asyncio.Event()
+
+        def a_run(n: int) -> None:  # a script thread sending n messages while the loop is busy elsewhere
+            for i in range(n):
+                box.post(lambda i=i: ran.append(i))
+            box.post(lambda: loop.call_soon(done.set))
+        worker = threading.Thread(target=a_run, args=(30,))
+        worker.start()
+        worker.join()  # the loop has not had a turn: everything waits in the mailbox
+        assert len(wakeups) == 1
+        await asyncio.wait_for(done.wait(), 5)
+        assert ran == list(range(30))
+        box.post(lambda: ran.append("later"))  # the mailbox was drained: a new message wakes the loop again
+        await asyncio.sleep(0.05)
+        assert len(wakeups) == 2 and ran[-1] == "later" and ran.count("later") == 1
+        return True
+    assert _run(main)
+
+
+def test_a_failing_message_callback_is_reported_and_the_next_ones_still_run():
+    import asyncio
+
+    from ui.streamlit_patches.script_events import mailbox
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        reported, ran = [], []
+        loop.set_exception_handler(lambda _loop, context: reported.append(context["exception"]))
+        box = mailbox(loop)
+        box.post(lambda: 1 / 0)
+        box.post(lambda: ran.append("next"))
+        await asyncio.sleep(0.05)
+        assert ran == ["next"] and isinstance(reported[0], ZeroDivisionError)
+        return True
+    assert _run(main)

@@ -10,7 +10,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from core import config, datasets, registry  # noqa: E402
 from core.errors import HWLabError  # noqa: E402
-from ui.streamlit_patches import event_loop, keras_session, new_session_message, pages_folder  # noqa: E402
+from ui import long_lived  # noqa: E402
+from ui.streamlit_patches import event_loop, keras_session, new_session_message, pages_folder, script_events  # noqa: E402
 
 MODEL_KEY = "model_name"
 DATASET_KEY = "picker_dataset"  # the current dataset: the sidebar's choice, the one pages start from
@@ -19,6 +20,7 @@ DATASET_KEY = "picker_dataset"  # the current dataset: the sidebar's choice, the
 keras_session.apply()  # Streamlit would clear Keras's session after every run (see that module)
 event_loop.apply()  # the server's loop would wait for the GIL on every message and every rerun (see that module)
 new_session_message.apply()  # every run would rebuild the theme from the config on the server's loop (ditto)
+script_events.apply()  # each message of a run would wake the loop, and the run wait for the GIL again (ditto)
 
 
 def _exit_without_teardown() -> None:
@@ -26,7 +28,7 @@ def _exit_without_teardown() -> None:
     Python's own teardown after that, with TensorFlow and the models loaded, took 7-15 s of CPU here, for nothing:
     every file the server writes is closed by then. Registered before Keras loads, so it runs after every other
     exit hook. Never under pytest (AppTest imports this module), where it would hide the exit code."""
-    if "streamlit.web.bootstrap" not in sys.modules:  # what `streamlit run` starts with; AppTest does not load it
+    if not long_lived.in_the_server():
         return
     import atexit
 
@@ -62,7 +64,9 @@ bundles.clear = _bundles.clear  # after a training job saves a bundle: list the 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=8)
 def _predictor(name: str, mtime: float) -> registry.Predictor:
-    return registry.Predictor(name)
+    loaded = registry.Predictor(name)
+    long_lived.settle()  # the model and TensorFlow leave Python's full collections (ui/long_lived.py)
+    return loaded
 
 
 def predictor(name: str) -> registry.Predictor:
