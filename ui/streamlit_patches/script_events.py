@@ -4,10 +4,9 @@ Every element a script run draws reaches the event loop through `AppSession._cal
 which calls `loop.call_soon_threadsafe` once per message: each call writes a byte to the loop's own socket.
 That write is a system call, so the script's thread gives up the GIL and then has to get it back. With 40
 students drawing, a dozen runs want the GIL at once, and getting it back takes a switch interval (5 ms) or
-several: a drawing run sends about 30 messages, so it waited for the GIL some 30 times, and the class wall's
-refresh (a fragment of ~9 messages) waited behind every run in flight (the wall's refresh, timed from its
-request to its last message in `benchmarks/concurrent_users.py --class`, spent most of its time outside its
-own script's work).
+several, once for every element a run draws. The class wall's refresh waited so behind every run in flight:
+timed from its request to its last message in `benchmarks/concurrent_users.py --class`, it spent most of its
+time outside its own script's work.
 
 Here the messages wait in one mailbox per loop, and the loop is woken only when the mailbox was empty: a
 run's messages cost one wake-up (or a few, when the loop drains faster than the run draws). The loop runs them
