@@ -5,8 +5,8 @@ for its explanation.
 
 One element, not a Streamlit element a figure and five a card: the wall redraws every 2 s, and with 32 cards
 its ~220 messages were the server's costliest refresh while a class sent drawings
-(benchmarks/concurrent_users.py --class). The browser lays the cards out as wide as the screen allows, a phone to a projector. Nicknames reach
-the page through `textContent` only: text, never HTML or Markdown."""
+(benchmarks/concurrent_users.py --class). The browser lays the cards out as wide as the screen allows, a phone
+to a projector. Nicknames reach the page through `textContent` only: text, never HTML or Markdown."""
 from __future__ import annotations
 
 import base64

@@ -63,11 +63,13 @@ _boxes_lock = threading.Lock()
 
 
 def mailbox(loop) -> Mailbox:
-    with _boxes_lock:
-        box = _boxes.get(loop)
-        if box is None:
-            box = _boxes[loop] = Mailbox(loop)
-        return box
+    """The loop's mailbox. Called for every message: the lock is taken only to make one, since a lock that
+    other runs' threads contend for would send this thread back to the GIL's queue."""
+    box = _boxes.get(loop)
+    if box is None:
+        with _boxes_lock:
+            box = _boxes.get(loop) or _boxes.setdefault(loop, Mailbox(loop))
+    return box
 
 
 def apply() -> bool:
