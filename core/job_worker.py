@@ -72,9 +72,11 @@ def run(job_dir: str) -> int:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         if kind != "done":  # training.train wrote its own "done" event
             emit({"event": kind, **({"message": message} if message else {})})
-        write_json(d / "state.json", {**state, "state": kind, "ended": _now(), "message": message, **extra})
+        # The lock goes before the state says so: whoever sees the job ended may start the next one at once
+        # (the other order left a moment, under load, where the job had ended and still held the lock).
         with contextlib.suppress(OSError):
             os.close(lock_fd)  # the next training may start while this process winds down
+        write_json(d / "state.json", {**state, "state": kind, "ended": _now(), "message": message, **extra})
 
     emit({"event": "status", "message": "starting (loading the training library)"})
     meta = _read_json(d / "job.json", {}) or {}

@@ -165,3 +165,35 @@ def test_the_command_line_equivalent_names_every_changed_setting():
                  "--prior-correction"):
         assert part in cmd, part
     assert "True" not in cmd  # switches are bare flags: `--emnist-sibling True` is not a valid command
+
+
+def test_a_job_that_says_it_ended_no_longer_holds_the_lock(dirs, monkeypatch):
+    """Whoever reads an ended state may start the next training at once: the worker lets the lock go before
+    it writes that state (the other order failed CI once, under load, between the two steps)."""
+    from core import job_worker
+
+    _, jobs_dir = dirs
+    d = jobs_dir / "20260101-000000-abcdef"
+    d.mkdir(parents=True)
+    for name, body in (("settings.json", LONG), ("job.json", {"id": d.name, "created": time.time()}),
+                       ("state.json", {"state": "queued"})):
+        jobs.write_json(d / name, body)
+    (d / "cancel").write_text("asked\n")  # cancelled before training starts: no training is needed
+    seen = []
+    real_write = job_worker.write_json
+
+    def write_json(path, data):
+        if Path(path).name == "state.json" and data.get("state") in jobs.TERMINAL:
+            seen.append((data["state"], jobs.holder()))
+        real_write(path, data)
+
+    monkeypatch.delenv("HWLAB_JOB_LOCK_FD", raising=False)
+    monkeypatch.setattr(job_worker, "write_json", write_json)
+    monkeypatch.setattr(job_worker, "yield_to_the_app", lambda: None)  # keep this test process's priority
+    handler = signal.getsignal(signal.SIGTERM)
+    try:
+        assert job_worker.run(str(d)) == 1
+    finally:
+        signal.signal(signal.SIGTERM, handler)
+    assert seen == [("cancelled", None)]
+    assert jobs.holder() is None
