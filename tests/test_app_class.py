@@ -2,12 +2,14 @@
 sentence instead of the Train button, a wrong password unlocks nothing (and attempts are limited), the right
 one brings the button back; the wall shows the class's drawings with their nicknames as text, filters them,
 explains one with the Draw page's view, and lets the teacher delete."""
+import base64
 import json
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.classroom import pictures
 from core.classroom.store import open_store
 from conftest import ROOT, needs_shared
 
@@ -121,6 +123,11 @@ def test_the_wall_shows_filters_explains_and_the_teacher_deletes(class_db, tiny_
     # The grid is one element; its JavaScript puts each nickname in the page with textContent (text, never
     # Markdown or HTML: tests/e2e/test_e2e_class.py reads it in Chromium).
     assert [c["student"] for c in cards(at)] == ["ben", "**Ann**<script>"]  # newest first
+    stored = {d.id: d.input28 for d in class_db.drawings()}
+    for c in cards(at):  # each card's picture is that drawing's 28x28 input, pixel for pixel
+        assert c["image"].startswith("data:image/png;base64,")
+        png = base64.b64decode(c["image"].split(",", 1)[1])
+        assert np.array_equal(pictures.read_input_png(png), stored[c["id"]].reshape(28, 28))
     metrics = dict(shown(at)["counters"])
     assert metrics["Drawings"] == "2" and metrics["Model's accuracy on them"] == "50.0%"
     assert metrics["Successful fools"] == "1"

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import base64
 import functools
-import io
 from datetime import datetime
 
 import numpy as np
 import streamlit as st
-from PIL import Image
+
+from core.classroom import pictures
 
 NAME = "hwlab_wall_grid"  # registered once a process (a page's module runs every rerun)
 EXPLAIN = "explain"  # the trigger a click sets: the drawing's id
@@ -99,9 +99,8 @@ def _mount():
 @functools.lru_cache(maxsize=4096)
 def _image(drawing_id: int, input28: bytes) -> str:
     """A drawing's 28x28 input as a PNG data URI (the browser scales it up, pixels kept sharp), made once."""
-    buf = io.BytesIO()
-    Image.fromarray(np.frombuffer(input28, np.uint8).reshape(28, 28), "L").save(buf, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    png = pictures.input_png(np.frombuffer(input28, np.uint8))
+    return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
 def card(d, fool: bool) -> dict:
