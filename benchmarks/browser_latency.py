@@ -15,7 +15,7 @@ import _setup  # noqa: F401  (paths and data folder)
 from playwright.sync_api import sync_playwright
 
 from core.strokes import read_samples
-from e2e_support import CHROMIUM, CHROMIUM_ARGS, canvas_points, draw_stroke, start_app
+from e2e_support import CHROMIUM, CHROMIUM_ARGS, canvas_points, draw_stroke, start_app, wait_for_answer
 
 PEN = _setup.ROOT.parent / "shared" / "datasets" / "pen-strokes" / "pendigits-train-writers.jsonl.gz"
 
@@ -41,8 +41,6 @@ def main(argv=None) -> int:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            metric = page.locator('[data-testid="stMetric"]').filter(has_text=re.compile("Prediction")).locator(
-                '[data-testid="stMetricValue"]').first
             clear = page.get_by_role("button", name=re.compile("Clear"))
             canvas = page.locator("canvas.upper-canvas").first
 
@@ -50,8 +48,8 @@ def main(argv=None) -> int:
                 canvas.wait_for(state="visible", timeout=90_000)
                 draw_stroke(page, canvas_points(s["strokes"], i, canvas.bounding_box())[0])
                 t0 = time.time()
-                metric.wait_for(state="visible", timeout=60_000)
-                return time.time() - t0, metric.inner_text().strip()
+                got = wait_for_answer(page)
+                return time.time() - t0, got
 
             page.goto(url)
             time.sleep(0.5)

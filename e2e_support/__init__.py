@@ -114,3 +114,24 @@ UNCOVERED_JS = """(el) => { const r = el.getBoundingClientRect(), root = el.getR
   const pts = [[r.left + 4, r.top + 4], [r.right - 4, r.top + 4], [r.left + 4, r.bottom - 4],
                [r.right - 4, r.bottom - 4], [(r.left + r.right) / 2, (r.top + r.bottom) / 2]];
   return pts.every(([x, y]) => { const e = root.elementFromPoint(x, y); return e && root.contains(e); }); }"""
+
+
+# The Draw page's answer: the text of the first "Prediction" metric once it starts with a letter or a digit
+# (before a drawing that metric holds a dash, ui/views.PLACEHOLDER), else null. A function, not a locator: a
+# locator's wait looks again after 0, 20, 70, 170 and 270 ms and then every 500 ms, which rounded every time
+# we measured up to its next look (0.46 s shown was 0.87 s measured).
+ANSWER_JS = """() => { for (const m of document.querySelectorAll('[data-testid="stMetric"]')) {
+    if (!/Prediction/.test(m.innerText)) continue;
+    const v = m.querySelector('[data-testid="stMetricValue"]'), t = v ? v.innerText.trim() : "";
+    return /^[0-9A-Za-z]/.test(t) ? t : null; }
+  return null; }"""
+
+
+def wait_for_answer(page, timeout_s: float = 60) -> str:
+    """Wait for the Draw page's answer, looked for at every frame, and return it (e.g. "7")."""
+    return page.wait_for_function(ANSWER_JS, timeout=timeout_s * 1000).json_value()
+
+
+def shows_no_answer(page) -> bool:
+    """Whether the Draw page shows no answer now (its verdict holds the dash, or there is none)."""
+    return page.evaluate(ANSWER_JS) is None

@@ -5,6 +5,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from ui.views import PLACEHOLDER
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 
@@ -20,7 +22,8 @@ def test_draw_page_with_the_shipped_models(monkeypatch):
     assert all(re.match(r"\d+\.\d% · \S", o) for o in labels), labels
     assert len(set(labels)) == len(labels) and max(map(len, labels)) <= 34, labels
     assert any("Draw a digit" in i.value for i in at.info)  # an empty canvas invites, no prediction
-    assert not at.metric  # no prediction yet (and no "Classes 10" metric)
+    # no prediction yet: the verdict holds a dash until the first drawing (and no "Classes 10" metric)
+    assert [(m.label, m.value) for m in at.metric] == [("Prediction", PLACEHOLDER)]
     assert at.toggle(key="explain_drawing").disabled  # nothing to explain yet
 
 

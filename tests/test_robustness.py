@@ -19,6 +19,7 @@ from core.errors import BadModel, HWLabError
 from core.preprocess import MAX_UPLOAD_BYTES
 from helpers import canvas_with_lines, pen_digits, png_bytes
 from test_preprocess import _png_header_only  # a PNG header that claims 30000x30000 pixels
+from ui.views import PLACEHOLDER
 
 APP = str(ROOT / "app.py")
 CARD = {"name": "x", "title": "A model with code in it", "dataset": "mnist", "classes": [str(i) for i in range(10)],
@@ -57,7 +58,7 @@ def as_served(monkeypatch):
 
 # ---------------------------------------------------------------- the Draw page's upload path
 def _predictions(at) -> list[str]:
-    return [m.value for m in at.metric if m.label == "Prediction"]
+    return [m.value for m in at.metric if m.label == "Prediction" and m.value != PLACEHOLDER]  # the canvas's waits
 
 
 @needs_shared

@@ -39,13 +39,17 @@ def _blank_png(scale: int) -> bytes:
     return buf.getvalue()
 
 
+PLACEHOLDER = "–"  # the verdict before anything is drawn: not an answer (no letter, no digit)
+
+
 def show_waiting(classes: list[str], invitation: str, key: str, big: bool = False) -> None:
-    """Before anything is drawn: the invitation where the prediction will be, a blank 28x28 grid and bars at
-    zero, so the page hardly moves at the first answer (no metric: browser tests and benchmarks take a
-    "Prediction" metric for an answer). It also has the browser load its
-    code for these elements with the page: in a fresh page that code otherwise held up the first answer by
-    about half a second (benchmarks/browser_latency.py)."""
+    """Before anything is drawn: the "Prediction" verdict holding a dash, the invitation, a blank 28x28 grid and
+    bars at zero, so that the page hardly moves at the first answer and the answer lands in the very element
+    that was waiting for it (a browser watching that element sees it at once, not at its next look:
+    benchmarks/browser_latency.py). It also has the browser load its code for these elements with the page: in a
+    fresh page that code otherwise held up the first answer by about half a second."""
     with _answer_row(key, None, big):
+        st.metric("Prediction", PLACEHOLDER)
         st.info(invitation)
         st.caption("The model answers with one of: " + ", ".join(classes[:40]) + ("…" if len(classes) > 40 else ""))
     show_bars(classes, np.zeros(len(classes)), key, big)

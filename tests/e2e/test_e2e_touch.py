@@ -7,6 +7,7 @@ import time
 import pytest
 
 from core import config
+from ui.views import PLACEHOLDER
 from core.strokes import read_samples
 from e2e_support import (ROOT, SCREENS, UNCOVERED_JS, canvas_points, draw_stroke, inside_screen, start_app,
                          stop_app, touch_context, touch_stroke)
@@ -51,8 +52,10 @@ def test_touch_drawings_are_read_and_the_answer_is_on_screen(app_url, playwright
         for idx, sample in _one_stroke_digits(2):
             canvas, box = _open_canvas(page, app_url, w, h)
             assert canvas.evaluate("el => getComputedStyle(el).touchAction") == "none"  # a stroke never scrolls
-            touch_stroke(cdp, canvas_points(sample["strokes"], idx, box)[0])
             metric = _prediction(page)
+            assert metric.inner_text().strip() == PLACEHOLDER  # the verdict waits for the answer...
+            touch_stroke(cdp, canvas_points(sample["strokes"], idx, box)[0])
+            # ...and the answer lands in that very element (../shared/tools/e2e_touch.py waits on it, as here).
             page.wait_for_function("el => /^[0-9A-Za-z]/.test(el.innerText.trim())", arg=metric.element_handle(),
                                    timeout=60_000)
             assert metric.inner_text().strip() == sample["label"]
