@@ -19,6 +19,8 @@ from PIL import Image
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from ui.views import PLACEHOLDER
+
 
 @dataclass
 class Run:
@@ -32,6 +34,12 @@ class Run:
             if k == kind and all(getattr(body, a) == v for a, v in where.items()):
                 return t, body, frag
         return None
+
+    def answer(self):
+        """(seconds, the metric, fragment) of the Draw page's answer, or None: no verdict, or the verdict's dash
+        that waits for a drawing (ui/views.PLACEHOLDER)."""
+        shown = self.first("metric", label="Prediction")
+        return None if shown is None or shown[1].body == PLACEHOLDER else shown
 
     def problems(self) -> list[str]:
         """Exceptions and error boxes the run put on the page."""

@@ -47,7 +47,6 @@ from benchmarks.browser_latency import one_stroke_digits
 from core import registry
 from core.strokes import render
 from e2e_support import ANSWER_JS, CHROMIUM, CHROMIUM_ARGS, canvas_points, free_port
-from ui.views import PLACEHOLDER
 
 ROOT = _setup.ROOT
 MODELS = ROOT / "models"
@@ -268,12 +267,6 @@ async def one_session(browser, url: str, sid: int, pool, deadline: list, phase: 
     await drawing_loop(sid, pool, deadline, phase, ready, started, fresh_page, draw_one, context.close)
 
 
-def answer(run):
-    """(seconds, the metric, fragment) of the Draw page's answer in a run, or None (its verdict waits: a dash)."""
-    shown = run.first("metric", label="Prediction")
-    return None if shown is None or shown[1].body == PLACEHOLDER else shown
-
-
 async def ws_session(url: str, sid: int, pool, deadline: list, phase: Phase, ready: asyncio.Event, started: list,
                      draw_s: float, klass=None) -> None:
     """One student without a browser: the websocket messages the Draw page's browser sends. A drawing is the
@@ -306,7 +299,7 @@ async def ws_session(url: str, sid: int, pool, deadline: list, phase: Phase, rea
         except (TimeoutError, asyncio.TimeoutError):
             phase.error("timeout or missing prediction")
             raise
-        shown = answer(run)
+        shown = run.answer()
         if run.problems():
             phase.error("exception or error on the page")
             raise RuntimeError(run.problems()[0])
@@ -322,7 +315,7 @@ async def ws_session(url: str, sid: int, pool, deadline: list, phase: Phase, rea
                 raise
         else:
             run = await sess.rerun(WAIT_PREDICTION_S, [(ids["clear"], "trigger_value", True)], ids["fragment"])
-        if answer(run) is not None or run.problems():
+        if run.answer() is not None or run.problems():
             phase.error("Clear did not clear" if not klass else "the send did not clear the canvas")
             raise RuntimeError("not cleared")
         take_ids(run)  # a new, empty canvas

@@ -24,10 +24,11 @@ async def draw(url: str, label: str, rgba) -> tuple[str, bool]:
         _, canvas, frag = page.first("bidi_component")
         _, clear, _ = page.first("button", label="Clear")
         drawn = await s.rerun(60, [(canvas.id, *canvas_drawing(png_data_url(rgba)))], frag)
-        shown = drawn.first("metric", label="Prediction")
+        shown = drawn.answer()
         after_clear = await s.rerun(60, [(clear.id, "trigger_value", True)], frag)
         fresh = after_clear.first("bidi_component")[1].id != canvas.id
-        cleared = fresh and after_clear.first("metric", label="Prediction") is None
+        waits = after_clear.first("metric", label="Prediction") is not None  # the verdict's dash, no answer
+        cleared = fresh and waits and after_clear.answer() is None
         return (shown[1].body if shown else None), cleared
     finally:
         await s.close()
