@@ -466,7 +466,8 @@ async def main_async(a) -> int:
         stored, wall_p95 = stored_drawings(), pct(k.wall_refresh_s, 0.95)
         errors = sum(many.errors.values()) + sum(base.errors.values()) + sum(warm.errors.values()) + k.wall_errors
         ok = ok and not errors and stored == k.sent and wall_p95 <= 1.0
-        print(json.dumps({"errors": errors, "p95_s": round(pct(lat, 0.95), 3), "median_s": round(pct(lat, 0.5), 3), "sent": k.sent, "stored": stored,
+        print(json.dumps({"errors": errors, "p95_s": round(pct(lat, 0.95), 3), "median_s": round(pct(lat, 0.5), 3),
+                          "sent": k.sent, "stored": stored,
                           "wall_refresh_p95_s": round(wall_p95, 3),
                           "wall_refresh_median_s": round(pct(k.wall_refresh_s, 0.5), 3),
                           "wall_refresh_max_s": round(max(k.wall_refresh_s, default=float("nan")), 3),
