@@ -36,3 +36,7 @@ class Busy(HWLabError):
 
 class ExplainError(HWLabError):
     """An explanation that cannot be computed for this model or input (said as a sentence)."""
+
+
+class ExportError(HWLabError):
+    """A model that one export format cannot hold (an operation its converter or runtime lacks)."""
