@@ -183,6 +183,14 @@ def cmd_train(a) -> int:
     return 0
 
 
+def cmd_export(a) -> int:
+    """A bundle as a zip to use elsewhere: the model in one format, labels, README, preprocessing, an example."""
+    from .export import write_zip
+
+    _print(write_zip(a.model, a.format, Path(a.out), progress=Bar(f"exporting {a.model} as {a.format}")))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m core", description="Handwriting Lab from the command line.")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -204,6 +212,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", required=True)
     p.add_argument("--dataset", required=True)
     p.set_defaults(fn=cmd_evaluate)
+    p = sub.add_parser("export", help="a model as a zip for Keras, ONNX or LiteRT, with labels, README and an example")
+    p.add_argument("--model", required=True)
+    from .export import FORMATS
+
+    p.add_argument("--format", required=True, choices=list(FORMATS))
+    p.add_argument("--out", required=True, help="the zip to write (FILE.zip)")
+    p.set_defaults(fn=cmd_export)
     p = sub.add_parser("train", help="train a model headless; prints the new bundle's name last")
     from .train_settings import add_arguments
 

@@ -5,6 +5,7 @@ import streamlit as st
 
 from core import registry
 from ui.charts import training_curves
+from ui.export_view import use_elsewhere
 from ui.state import bundles, current_model_name, page_frame
 
 page_frame()
@@ -48,6 +49,7 @@ st.dataframe(table, hide_index=True, key="results_table", height=HEADER_PX + ROW
     "training time (s)": st.column_config.NumberColumn(format="%.0f"),
 })
 st.caption("Click a column header to sort. Accuracies in percent; training time is the time of the fit itself.")
+use_elsewhere(usable, current_model_name())  # a zip per format: Keras, ONNX, LiteRT
 
 # ---------------------------------------------------------------- training curves
 st.subheader("Training curves")

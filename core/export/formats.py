@@ -11,6 +11,7 @@ import contextlib
 import re
 import shutil
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -44,7 +45,7 @@ def _onnx(model, source: Path, target: Path) -> None:
     try:
         onnx.checker.check_model(str(target))
     except onnx.checker.ValidationError as exc:
-        raise ExportError(_unsupported("ONNX", *_onnx_culprit(str(exc)))) from None
+        raise ExportError(_unsupported("ONNX", *_onnx_culprit(str(exc), _layers(model)))) from None
 
 
 def _litert(model, source: Path, target: Path) -> None:
@@ -57,7 +58,7 @@ def _litert(model, source: Path, target: Path) -> None:
             model.export(str(target), format="litert", verbose=False,
                          target_spec={"supported_ops": [tf.lite.OpsSet.TFLITE_BUILTINS]})
     except Exception as exc:  # the converter's errors are MLIR text; the op and its layer are all a user needs
-        raise ExportError(_unsupported("LiteRT", *_litert_culprit(str(exc)))) from None
+        raise ExportError(_unsupported("LiteRT", *_litert_culprit(str(exc), _layers(model)))) from None
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
@@ -81,6 +82,10 @@ def convert(model, fmt: Format, source: Path, target: Path) -> None:
 
 
 # ---------------------------------------------------------------- a converter's failure, as a sentence
+def _layers(model) -> set[str]:
+    return {layer.name for layer in model.layers}
+
+
 def _unsupported(fmt: str, op: str | None, layer: str | None) -> str:
     where = f"its layer {layer!r} uses {op}" if layer and op else f"it uses {op}" if op else \
         "one of its operations has no equivalent there"
@@ -88,26 +93,32 @@ def _unsupported(fmt: str, op: str | None, layer: str | None) -> str:
             f"The other formats still work.")
 
 
-def _layer_of(path: str) -> str | None:
-    parts = path.split("/")  # model/layer/.../op
-    return parts[1] if len(parts) > 2 else None
+def _layer_of(path: str, layers: set[str]) -> str | None:
+    """The model's layer in a traced op's path, model/layer/.../op (traced names may carry a suffix, _1)."""
+    for part in path.split("/")[1:-1]:
+        for name in (part, re.sub(r"_\d+$", "", part)):
+            if name in layers:
+                return name
+    return None
 
 
-def _onnx_culprit(message: str) -> tuple[str | None, str | None]:
+def _onnx_culprit(message: str, layers: set[str]) -> tuple[str | None, str | None]:
     m = re.search(r"Name: (\S+) OpType: (\w+)", message)
-    return (m.group(2), _layer_of(m.group(1))) if m else (None, None)
+    return (m.group(2), _layer_of(m.group(1), layers)) if m else (None, None)
 
 
-def _litert_culprit(message: str) -> tuple[str | None, str | None]:
+def _litert_culprit(message: str, layers: set[str]) -> tuple[str | None, str | None]:
     m = re.search(r'fused\["(\w+):", "([^"@]+)@', message)
     if m:
-        return m.group(1), _layer_of(m.group(2))
+        return m.group(1), _layer_of(m.group(2), layers)
     m = re.search(r"'tf\.(\w+)' op", message)
     return (m.group(1), None) if m else (None, None)
 
 
 @contextlib.contextmanager
 def _converter_quiet():
-    """The converters print progress lines on stdout; the CLI's stdout is JSON only, so they go to stderr."""
-    with contextlib.redirect_stdout(sys.stderr):
+    """The converters print progress lines on stdout; the CLI's stdout is JSON only, so they go to stderr.
+    Keras's tf2onnx glue warns about numpy's future `np.object` on every export: not ours to act on."""
+    with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=FutureWarning, module="keras.src.export")
         yield
