@@ -6,7 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from test_export import Determinant, _bundle_with
+from unsupported_layers import Determinant, bundle_with
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = "mnist-logreg_l2"
@@ -32,7 +32,7 @@ def _run(at):
 
 def test_use_this_model_elsewhere(models_dir, monkeypatch):
     shutil.copytree(ROOT / "models" / SMALL, models_dir / SMALL)
-    det = _bundle_with(Determinant(name="corner_det"), "det")  # LiteRT's built-ins lack its determinant
+    det = bundle_with(Determinant(name="corner_det"), "det")  # LiteRT's built-ins lack its determinant
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
     at.session_state["model_name"] = SMALL
     _run(at)

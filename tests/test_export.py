@@ -20,6 +20,7 @@ from core import datasets, export, registry
 from core.cli import main
 from core.errors import ExportError
 from helpers import pen_digits, png_bytes
+from unsupported_layers import Determinant, InverseErf, bundle_with
 
 SHIPPED = "mnist-hwnet-lite-pen"  # small (1.5 MB), and a real CNN: convolutions, batch norm, dropout
 FORMATS = ("keras", "onnx", "litert")
@@ -128,41 +129,14 @@ def test_the_zips_preprocessing_frames_pictures_like_the_app(style):
 
 
 # ---------------------------------------------------------------- what a format cannot hold
-@keras.saving.register_keras_serializable("hwlab_test")
-class Determinant(keras.layers.Layer):
-    """tf.linalg.det of the picture's top-left 4x4 corner: ONNX has Det, LiteRT's built-ins do not."""
-
-    def call(self, x):
-        import tensorflow as tf
-
-        return tf.linalg.det(tf.reshape(x[:, :4, :4, 0], (-1, 4, 4)))[:, None]
-
-
-@keras.saving.register_keras_serializable("hwlab_test")
-class InverseErf(keras.layers.Layer):
-    """tf.math.erfinv: neither ONNX nor LiteRT's built-ins have it."""
-
-    def call(self, x):
-        import tensorflow as tf
-
-        return tf.math.erfinv(x * 0.5)
-
-
-def _bundle_with(layer, name: str) -> str:
-    image = keras.Input((28, 28, 1), name="image")
-    y = keras.layers.Dense(10, activation="softmax")(keras.layers.Flatten()(layer(image)))
-    card = {"name": name, "title": name, "dataset": "mnist", "classes": [str(i) for i in range(10)]}
-    return registry.save_bundle(keras.Model(image, y), card, [])
-
-
 def test_a_format_that_cannot_hold_a_layer_says_so_and_the_others_still_work(models_dir, tmp_path, capsys):
-    det = _bundle_with(Determinant(name="corner_det"), "det")
+    det = bundle_with(Determinant(name="corner_det"), "det")
     with pytest.raises(ExportError, match=r"cannot be saved as LiteRT: its layer 'corner_det' uses "
                                           r"MatrixDeterminant.*The other formats still work"):
         export.build_zip(det, "litert")
     for fmt in ("keras", "onnx"):
         assert zipfile.ZipFile(io.BytesIO(export.build_zip(det, fmt))).testzip() is None
-    erf = _bundle_with(InverseErf(name="erf"), "erf")
+    erf = bundle_with(InverseErf(name="erf"), "erf")
     with pytest.raises(ExportError, match=r"cannot be saved as ONNX: its layer 'erf' uses Erfinv"):
         export.build_zip(erf, "onnx")
     # The command line: one sentence, exit code 2, and a file that was at --out is left as it was.
@@ -209,3 +183,17 @@ def test_the_classs_fine_tuned_model_exports_the_same_way(tiny_bundle, tmp_path,
     want = np.asarray(registry.load_model(tuned)(x, training=False))
     got = _onnx_probs(onnx_file, x)
     assert (got.argmax(1) == want.argmax(1)).all() and float(np.abs(got - want).max()) <= 1e-4
+
+
+# ---------------------------------------------------------------- the benchmark
+def test_the_export_benchmark_runs(monkeypatch, capsys):
+    monkeypatch.setenv("HWLAB_MODELS_DIR", str(ROOT / "models"))
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import export_speed
+
+    assert export_speed.main(["--models", "mnist-logreg_l2", "--repeat", "2"]) == 0
+    rows = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["export_speed"]
+    assert [r["format"] for r in rows] == list(FORMATS)
+    for r in rows:
+        assert r["export_s"] > 0 and r["zip_bytes"] > 0 and r["model_bytes"] > 0, r
+        assert r["exported_ms"] > 0 and r["keras_compiled_ms"] > 0, r  # both speeds, in the same run
