@@ -44,7 +44,7 @@ def runtime_call(fmt: str, model_file: Path):
             import keras
 
             model = keras.saving.load_model(model_file, compile=False)
-            return lambda x: model.predict(x, verbose=0)  # what the zip's example does
+            return lambda x: np.asarray(model(x, training=False))  # what the zip's example does
         if fmt == "onnx":
             import onnxruntime
 

@@ -46,6 +46,7 @@ def test_use_this_model_elsewhere(models_dir, monkeypatch):
     _run(at)
     assert [d.split(" (")[0] for d in _downloads(at)] == ["Download the onnx zip"]
     assert "MB)" in _downloads(at)[0]
+    assert _downloads(_run(at)) == _downloads(at)  # a rerun (any other widget) keeps it, without converting again
     picker = at.selectbox(key="export_model").set_value(det)
     _run(at)
     assert _downloads(at) == []  # another model: asked for again
@@ -58,3 +59,4 @@ def test_use_this_model_elsewhere(models_dir, monkeypatch):
     _run(at)
     assert [d.split(" (")[0] for d in _downloads(at)] == ["Download the keras zip"]
     assert len(at.error) == 1  # the LiteRT sentence stays, said once, not converted again
+    assert len(_run(at).error) == 1 and len(_downloads(at)) == 1

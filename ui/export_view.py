@@ -15,12 +15,6 @@ WHAT_FOR = {
 }
 
 
-@st.cache_data(max_entries=9, show_spinner=False)
-def _zip(name: str, fmt: str, mtime: float, _progress=None) -> bytes:
-    """One bundle's zip in one format, kept for every session while the bundle's file is unchanged (mtime)."""
-    return export.build_zip(name, fmt, _progress)
-
-
 def use_elsewhere(bundles: list[registry.Bundle], current: str | None) -> None:
     st.subheader("Use this model elsewhere")
     st.caption("Take a model home: a zip with the model, labels.txt, a README on the input it needs (28x28, white "
@@ -38,26 +32,29 @@ def use_elsewhere(bundles: list[registry.Bundle], current: str | None) -> None:
 
 
 def _format_column(bundle: registry.Bundle, fmt: export.Format) -> None:
-    slot = f"export_{fmt.name}"  # (bundle, its file time, the error sentence or None) once this zip was asked for
-    asked = st.session_state.get(slot)
-    if asked is None or asked[:2] != (bundle.name, bundle.mtime):
-        if not st.button(f"Prepare the {fmt.name} zip", key=f"export_prepare_{fmt.name}", icon=":material/package_2:"):
-            return
-        asked = None
-    if asked and asked[2]:  # said once; not converted again on every rerun
-        st.error(asked[2])
+    # This session's zip in this format once asked for: (bundle, its file time, the zip or the error sentence).
+    # Kept in the session (at most one zip a format), not in a shared cache: a Streamlit cache would replay the
+    # progress bar's updates, which belong to this run's page.
+    slot = f"export_{fmt.name}"
+    made = st.session_state.get(slot)
+    if made is None or made[:2] != (bundle.name, bundle.mtime):  # not asked for yet: the button only
+        st.button(f"Prepare the {fmt.name} zip", key=f"export_prepare_{fmt.name}", icon=":material/package_2:",
+                  on_click=st.session_state.__setitem__, args=(slot, (bundle.name, bundle.mtime, None)))
         return
-    text = f"Converting to {fmt.title}…"
-    bar = st.progress(0.0, text=text)
-    try:
-        data = _zip(bundle.name, fmt.name, bundle.mtime, _progress=lambda done, total: bar.progress(done / total, text))
-    except HWLabError as exc:
-        st.session_state[slot] = (bundle.name, bundle.mtime, str(exc))
-        st.error(str(exc))
+    if made[2] is None:  # asked for: built in this run (the button is gone), its progress shown
+        text = f"Converting to {fmt.title}…"
+        bar = st.progress(0.0, text=text)
+        try:
+            result = export.build_zip(bundle.name, fmt.name, lambda done, total: bar.progress(done / total, text))
+        except HWLabError as exc:
+            result = str(exc)  # said once; not converted again on every rerun
+        finally:
+            bar.empty()
+        made = st.session_state[slot] = (bundle.name, bundle.mtime, result)
+    if isinstance(made[2], str):
+        st.error(made[2])
         return
-    finally:
-        bar.empty()
-    st.session_state[slot] = (bundle.name, bundle.mtime, None)
+    data = made[2]
     st.download_button(f"Download the {fmt.name} zip ({len(data) / 1e6:.1f} MB)", data, icon=":material/download:",
                        file_name=f"{bundle.name}-{fmt.name}.zip", mime="application/zip",
                        key=f"export_download_{fmt.name}", on_click="ignore")

@@ -38,14 +38,17 @@ def _keras(model, source: Path, target: Path) -> None:
 
 
 def _onnx(model, source: Path, target: Path) -> None:
-    with _converter_quiet():
-        model.export(str(target), format="onnx", verbose=False, opset_version=ONNX_OPSET)
+    try:
+        with _converter_quiet():
+            model.export(str(target), format="onnx", verbose=False, opset_version=ONNX_OPSET)
+    except Exception as exc:  # tf2onnx stopping on a pattern it cannot translate
+        raise ExportError(_unsupported("ONNX", None, None, exc)) from None
     import onnx
 
     try:
         onnx.checker.check_model(str(target))
-    except onnx.checker.ValidationError as exc:
-        raise ExportError(_unsupported("ONNX", *_onnx_culprit(str(exc), _layers(model)))) from None
+    except onnx.checker.ValidationError as exc:  # an op tf2onnx kept under its TensorFlow name
+        raise ExportError(_unsupported("ONNX", *_onnx_culprit(str(exc), _layers(model)), exc)) from None
 
 
 def _litert(model, source: Path, target: Path) -> None:
@@ -58,7 +61,7 @@ def _litert(model, source: Path, target: Path) -> None:
             model.export(str(target), format="litert", verbose=False,
                          target_spec={"supported_ops": [tf.lite.OpsSet.TFLITE_BUILTINS]})
     except Exception as exc:  # the converter's errors are MLIR text; the op and its layer are all a user needs
-        raise ExportError(_unsupported("LiteRT", *_litert_culprit(str(exc), _layers(model)))) from None
+        raise ExportError(_unsupported("LiteRT", *_litert_culprit(str(exc), _layers(model)), exc)) from None
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
@@ -86,11 +89,12 @@ def _layers(model) -> set[str]:
     return {layer.name for layer in model.layers}
 
 
-def _unsupported(fmt: str, op: str | None, layer: str | None) -> str:
-    where = f"its layer {layer!r} uses {op}" if layer and op else f"it uses {op}" if op else \
-        "one of its operations has no equivalent there"
-    return (f"This model cannot be saved as {fmt}: {where}, which {fmt} does not have. "
-            f"The other formats still work.")
+def _unsupported(fmt: str, op: str | None, layer: str | None, exc: Exception) -> str:
+    if op:
+        where = f"its layer {layer!r} uses {op}" if layer else f"it uses {op}"
+        return f"This model cannot be saved as {fmt}: {where}, which {fmt} does not have. The other formats still work."
+    said = " ".join(str(exc).split())[:200] or type(exc).__name__  # one line, short: the converter's own words
+    return f"This model cannot be saved as {fmt}: its converter stopped ({said}). The other formats still work."
 
 
 def _layer_of(path: str, layers: set[str]) -> str | None:

@@ -2,8 +2,9 @@
 
 Needs: pip install {{RUNTIME}}"""
 import keras
+import numpy as np
 
 from preprocess import read_pictures
 
 model = keras.saving.load_model("model.keras", compile=False)
-read_pictures(lambda x: model.predict(x, verbose=0)[0])  # x: float32 (1, 28, 28, 1) -> probabilities
+read_pictures(lambda x: np.asarray(model(x, training=False))[0])  # x: float32 (1, 28, 28, 1) -> probabilities
