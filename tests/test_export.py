@@ -6,6 +6,7 @@ and `python -m core export`."""
 import importlib.util
 import io
 import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -166,7 +167,8 @@ def test_the_classs_fine_tuned_model_exports_the_same_way(tiny_bundle, tmp_path,
     from core.classroom.store import open_store
 
     models, start = tiny_bundle
-    monkeypatch.setenv("HWLAB_MODELS_DIR", str(models))
+    shutil.copytree(models / start, tmp_path / "models" / start)  # the shared session bundle's folder stays as it is
+    monkeypatch.setenv("HWLAB_MODELS_DIR", str(tmp_path / "models"))
     monkeypatch.setenv("HWLAB_DB_URL", f"sqlite:///{tmp_path}/class.db")
     store = open_store()
     for i, (label, rgba) in enumerate(pen_digits(2)):  # 20 drawings by 4 students
