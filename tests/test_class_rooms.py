@@ -163,3 +163,29 @@ def test_two_sessions_claiming_one_name_at_once_get_it_once(url):
     [t.start() for t in threads]
     [t.join() for t in threads]
     assert sorted(results) == ["Zoe"] + ["taken"] * 5
+
+
+def test_the_class_commands_take_a_room(tmp_path, monkeypatch, capsys):
+    import json
+
+    from core.cli import main
+    from core.classroom.store import open_store
+
+    monkeypatch.setenv("HWLAB_DB_URL", f"sqlite:///{tmp_path}/class.db")
+    store = open_store()
+    room = rooms.open_room(store, "7B maths", "t")
+    send(store, "in-7b", room_id=room.id)
+    send(store, "at-home")
+
+    def lines(argv):
+        assert main(argv) == 0
+        return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+    assert [r["student"] for r in lines(["class", "list", "--room", room.code])] == ["in-7b"]
+    assert [r["student"] for r in lines(["class", "list"])] == ["at-home"]  # the default room
+    listed = lines(["class", "rooms"])
+    assert [(r["name"], r["default"], r["drawings"]) for r in listed] == [("Class", True, 1), ("7B maths", False, 1)]
+    assert lines(["class", "clear", "--yes", "--room", room.code.lower()]) == [{"deleted": 1}]
+    assert store.count(all_sessions=True) == 1 and store.count(all_sessions=True, room_id=room.id) == 0
+    assert main(["class", "list", "--room", "ZZZZZZ"]) == 2
+    assert "No class has the join code ZZZZZZ" in capsys.readouterr().err

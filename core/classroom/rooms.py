@@ -154,6 +154,16 @@ def close_idle(store: Store, now: Optional[float] = None, idle_s: float = IDLE_C
 
 
 @_guarded
+def every_room(store: Store) -> list[dict]:
+    """Every room, the default one first, with its number of drawings."""
+    n = sa.func.count(drawings.c.id).label("drawings")
+    q = (sa.select(rooms, n).select_from(rooms.outerjoin(class_sessions).outerjoin(drawings))
+         .group_by(rooms.c.id).order_by(rooms.c.id))
+    with store.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(q).mappings()]
+
+
+@_guarded
 def set_shared_names(store: Store, room_id: int, allowed: bool) -> None:
     with store.engine.begin() as conn:
         conn.execute(sa.update(rooms).where(rooms.c.id == room_id).values(shared_names=bool(allowed)))
