@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from core.classroom import rooms, schema
 from core.classroom.rooms import NameTaken, RoomError
 from core.classroom.store import Store
+from tests.conftest import ROOT, needs_shared
 from tests.test_class_store import DIGITS, probs_for, send, url  # noqa: F401 - url: the two databases' fixture
 
 DAY = rooms.IDLE_CLOSE_S
@@ -189,3 +190,56 @@ def test_the_class_commands_take_a_room(tmp_path, monkeypatch, capsys):
     assert store.count(all_sessions=True) == 1 and store.count(all_sessions=True, room_id=room.id) == 0
     assert main(["class", "list", "--room", "ZZZZZZ"]) == 2
     assert "No class has the join code ZZZZZZ" in capsys.readouterr().err
+
+
+def _fill_room(store, room_id, students, per=6):
+    x = np.zeros((28, 28), np.uint8)
+    for s in students:
+        for k in range(per):
+            x[4:24, 10 + k:14 + k] = 255
+            store.add(s, str(k % 10), x.copy(), "mnist", "m", DIGITS, np.eye(10)[k % 10] * 0.9 + 0.01, room_id=room_id)
+
+
+@needs_shared
+def test_a_room_teaches_the_model_its_own_handwriting(tmp_path, monkeypatch, tiny_bundle):
+    """class-drawings of a room holds that room's drawings only; "Teach the model our handwriting" in a room
+    trains on them and the bundle's card names the room, so the room's picker lists it first."""
+    from core import registry, training
+    from core.classroom import finetune
+    from core.datasets import class_drawings
+    from core.classroom.store import open_store
+    models, tiny = tiny_bundle
+    monkeypatch.setenv("HWLAB_MODELS_DIR", str(models))
+    monkeypatch.setenv("HWLAB_DB_URL", f"sqlite:///{tmp_path}/class.db")
+    store = open_store()
+    room = rooms.open_room(store, "7B maths", "t")
+    _fill_room(store, room.id, ["ann", "ben", "cat"])
+    _fill_room(store, None, ["zed", "yan"], per=2)  # the default room's: never in room 7B's dataset
+    ds = class_drawings.load_room(room.code)
+    assert len(ds.train) + len(ds.test) == 18
+    assert len(class_drawings.load_room(None).train) + len(class_drawings.load_room(None).test) == 4
+    assert "18 drawings by 3 student(s)" in class_drawings.status_room(room.code)["how"]
+    with pytest.raises(class_drawings.DatasetMissing, match="No class has the join code"):
+        class_drawings.load_room("ZZZZZZ")
+
+    settings = finetune.settings_for(tiny, epochs=1, room=room)
+    assert settings["class_room"] == room.code and settings["name"] == f"{tiny}-class-{room.code.lower()}"
+    assert "7B maths's handwriting" in settings["title"]
+    assert finetune.settings_for(tiny)["class_room"] is None  # no room: the default room's, as before
+    name = training.train(training.Settings(**settings))
+    card = registry.inspect(name).card
+    assert rooms.of_room(card, room.code) and not rooms.of_room(card, "ZZZZZZ") and not rooms.of_room(card, None)
+    assert "18 drawings by 3 students" in card["data"]["provenance"]  # the room's drawings, not the default room's
+
+    # In the room, the picker lists the room's model first (and starts with it); elsewhere, it is not first.
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["room"] = room.code
+    at.run()
+    assert not at.exception
+    picker = at.sidebar.selectbox(key="model_name")
+    assert picker.value == name and "7B maths's handwriting" in picker.options[0]
+    assert at.session_state["class_room"].code == room.code  # the Draw page joined the link's room
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert at.sidebar.selectbox(key="model_name").value == tiny  # no room: the picker as before

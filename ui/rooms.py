@@ -9,7 +9,6 @@ side only."""
 from __future__ import annotations
 
 import html
-import io
 import re
 import secrets
 from typing import Optional
@@ -109,9 +108,10 @@ def join_line(store: Store) -> Optional[Room]:
     room = current_room(store)
     with st.container(horizontal=True, vertical_alignment="center", wrap=True, key="class_join_line"):
         if room is not None:
-            st.markdown(f":material/groups: In the class **{_plain(room.name)}** (join code {room.code}): "
-                        f"Send to the class puts your drawing on its wall.", width="content")
-            st.button("Leave this class", icon=":material/logout:", on_click=leave, key="class_leave")
+            st.markdown(f":material/groups: Class **{_plain(room.name)}** · join code {room.code}", width="content",
+                        help="Send to the class puts your drawing on this class's wall.")
+            st.button("Leave", icon=":material/logout:", on_click=leave, key="class_leave", type="tertiary",
+                      help="Draw for yourself, or join another class with its code.")
         else:
             st.text_input("Join a class", key=JOIN_FIELD, on_change=_join, max_chars=12, width=220,
                           placeholder="the join code on the board")
@@ -153,12 +153,11 @@ def join_link(room: Room) -> str:
     return f"{base if base.endswith('/') else base + '/'}?{QUERY}={room.code}"
 
 
-def qr_png(text: str) -> bytes:
+def qr_data_uri(text: str) -> str:
+    """The QR code of `text`, a PNG as a data: URI (for an <img> with its own alt text)."""
     import segno
 
-    buf = io.BytesIO()
-    segno.make(text, error="m").save(buf, kind="png", scale=10, border=2, dark="#000000", light="#ffffff")
-    return buf.getvalue()
+    return segno.make(text, error="m").png_data_uri(scale=10, border=2, dark="#000000", light="#ffffff")
 
 
 def join_panel(room: Room) -> None:
@@ -172,7 +171,10 @@ def join_panel(room: Room) -> None:
                 f"<div style='font-size:clamp(2.2rem, 6vw, 5rem); font-weight:700; letter-spacing:0.08em'>"
                 f"Join code: {room.code}</div></div>")
         st.markdown(f"Students open [{_plain(link)}]({link}), scan the code, or type the join code on the Draw page.")
-    qr.image(qr_png(link), width=200, caption="Scan to join")
+    with qr:
+        st.html(f"<figure style='margin:0; text-align:center'><img src='{qr_data_uri(link)}' width='200' "
+                f"height='200' alt='QR code of the link to join {html.escape(room.name)}'>"
+                f"<figcaption style='font-size:0.9rem'>Scan to join</figcaption></figure>")
 
 
 def _plain(text: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional
 
 import sqlalchemy as sa
@@ -79,6 +79,12 @@ def owns(room: Room, teacher: Optional[str]) -> bool:
     return bool(teacher) and hmac.compare_digest(room.owner.encode(), str(teacher).encode())
 
 
+def of_room(card: Optional[dict], code: Optional[str]) -> bool:
+    """Whether a bundle's card says it learned the handwriting of the room with this join code (its training
+    settings' class_room, core/classroom/finetune.py): the room's picker lists those first."""
+    return bool(code) and (card or {}).get("training", {}).get("class_room") == code
+
+
 def _room(row) -> Room:
     return Room(row["id"], row["code"], row["name"], row["owner"], row["opened"], bool(row["closed"]),
                 bool(row["shared_names"]))
@@ -121,12 +127,13 @@ def open_room(store: Store, name: str, owner: str, now: Optional[float] = None) 
 def find(store: Store, code, now: Optional[float] = None) -> Room:
     """The open room with this join code; a sentence when the code is malformed, unknown or its room closed."""
     code = clean_code(code)
-    close_idle(store, now)
     with store.engine.connect() as conn:
         row = conn.execute(sa.select(rooms).where(rooms.c.code == code)).mappings().first()
     if row is None:
         raise RoomError(f"No class has the join code {code}: check it on the board.")
     room = _room(row)
+    if not room.closed and close_idle(store, now, only=room.id):
+        room = replace(room, closed=True)
     if room.closed:
         raise RoomError(f"The class {room.name} ({code}) is closed: it had no drawing for a day. Ask your teacher "
                         f"for today's code.")
@@ -134,9 +141,11 @@ def find(store: Store, code, now: Optional[float] = None) -> Room:
 
 
 @_guarded
-def close_idle(store: Store, now: Optional[float] = None, idle_s: float = IDLE_CLOSE_S) -> list[str]:
-    """Closes every open room (not the default one) whose newest drawing, or its opening when it has none, is
-    older than `idle_s`; their class sessions are archived, their drawings stay. Returns the closed codes."""
+def close_idle(store: Store, now: Optional[float] = None, idle_s: float = IDLE_CLOSE_S,
+               only: Optional[int] = None) -> list[str]:
+    """Closes every open room (or `only` that one; never the default room) whose newest drawing, or its
+    opening when it has none, is older than `idle_s`; their class sessions are archived, their drawings stay.
+    Returns the closed rooms' codes."""
     now = time.time() if now is None else now
     newest = (sa.select(sa.func.max(drawings.c.created)).select_from(drawings.join(class_sessions))
               .where(class_sessions.c.room_id == rooms.c.id).scalar_subquery())
@@ -145,7 +154,7 @@ def close_idle(store: Store, now: Optional[float] = None, idle_s: float = IDLE_C
     with store.engine.begin() as conn:
         idle = conn.execute(sa.select(rooms.c.id, rooms.c.code).where(
             rooms.c.closed.is_(False), rooms.c.owner.is_not(None), rooms.c.id != first_id,
-            last < now - idle_s)).all()
+            last < now - idle_s, *([rooms.c.id == only] if only is not None else []))).all()
         if idle:
             ids = [r.id for r in idle]
             conn.execute(sa.update(rooms).where(rooms.c.id.in_(ids)).values(closed=True))
@@ -176,12 +185,13 @@ def shared_names(store: Store, room_id: int) -> bool:
 
 
 @_guarded
-def claim_nickname(store: Store, room_id: int, student: str, holder: str, now: Optional[float] = None) -> str:
+def claim_nickname(store: Store, room_id: Optional[int], student: str, holder: str, now: Optional[float] = None) -> str:
     """Gives `student` to `holder` (a browser session's token) in the room, unless another browser session
     holds it and the teacher has not allowed shared names. Returns the nickname as stored. The holders are
     forgotten when the room starts a new class session (store.new_session)."""
     name = clean_student(student)
     key = name.casefold()[:24]
+    room_id = store.room(room_id)
     with store.engine.begin() as conn:
         held = conn.execute(sa.select(nicknames.c.holder).where(nicknames.c.room_id == room_id,
                                                                 nicknames.c.student == key)).scalar()

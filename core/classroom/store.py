@@ -133,7 +133,7 @@ class Store:
                     schema.migrate(self.engine)
                     self._migrated = True
 
-    def _room(self, room_id: Optional[int]) -> int:
+    def room(self, room_id: Optional[int]) -> int:
         """The room id itself, or the default room's (the first room: schema version 3 made it)."""
         if room_id is not None:
             return int(room_id)
@@ -150,12 +150,12 @@ class Store:
                 .order_by(class_sessions.c.id.desc()).limit(1).scalar_subquery())
 
     def _sessions_of(self, room_id: Optional[int]):
-        return sa.select(class_sessions.c.id).where(class_sessions.c.room_id == self._room(room_id))
+        return sa.select(class_sessions.c.id).where(class_sessions.c.room_id == self.room(room_id))
 
     # ------------------------------------------------------------ sessions
     @_guarded
     def current_session(self, room_id: Optional[int] = None) -> dict:
-        room_id = self._room(room_id)
+        room_id = self.room(room_id)
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(class_sessions).where(class_sessions.c.id == self._current_id(room_id))
                                ).mappings().first()
@@ -168,7 +168,7 @@ class Store:
         """Every class session of the room, the newest first, with its number of drawings."""
         n = sa.func.count(drawings.c.id).label("drawings")
         q = (sa.select(class_sessions, n).select_from(class_sessions.outerjoin(drawings))
-             .where(class_sessions.c.room_id == self._room(room_id))
+             .where(class_sessions.c.room_id == self.room(room_id))
              .group_by(class_sessions.c.id).order_by(class_sessions.c.id.desc()))
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(q).mappings()]
@@ -177,7 +177,7 @@ class Store:
     def new_session(self, name: Optional[str] = None, room_id: Optional[int] = None) -> dict:
         """Archives the room's current session (its drawings stay, selectable) and starts a new one; the
         room's nicknames are free again."""
-        room_id = self._room(room_id)
+        room_id = self.room(room_id)
         with self.engine.begin() as conn:
             conn.execute(sa.update(class_sessions).where(class_sessions.c.room_id == room_id).values(archived=True))
             count = conn.execute(sa.select(sa.func.count()).select_from(class_sessions)
@@ -207,7 +207,7 @@ class Store:
         values = [self._row(r) for r in rows]
         if not values:
             return []
-        room_id = self._room(room_id)
+        room_id = self.room(room_id)
         if session_id is None:
             self.current_session(room_id)  # there is one (it starts one where every session was archived)
         target = session_id if session_id is not None else self._current_id(room_id)
@@ -299,7 +299,7 @@ class Store:
     def clear(self, room_id: Optional[int] = None) -> int:
         """Every drawing and every session of the room gone; a fresh first session. Returns how many drawings
         went."""
-        room_id = self._room(room_id)
+        room_id = self.room(room_id)
         with self.engine.begin() as conn:
             n = conn.execute(sa.delete(drawings).where(drawings.c.session_id.in_(self._sessions_of(room_id)))).rowcount
             conn.execute(sa.delete(class_sessions).where(class_sessions.c.room_id == room_id))
