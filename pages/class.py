@@ -141,5 +141,5 @@ if teacher_lock.gate("manages the class session and deletes drawings"):
     if class_rooms.owns(room, store):
         teacher_actions(store, session_id, room.id if room else None)
     else:
-        st.info(f"Only the teacher who opened this room starts its sessions, deletes its drawings and trains on it.",
+        st.info("Only the teacher who opened this room starts its sessions, deletes its drawings and trains on it.",
                 icon=":material/lock:")

@@ -41,7 +41,7 @@ def current_room(store: Store) -> Optional[Room]:
     try:
         room = rooms.find(store, code or kept.code)
     except (RoomError, ClassStoreError) as exc:
-        st.session_state[MESSAGE] = str(exc)
+        st.warning(str(exc))
         leave()
         return None
     enter(room)
