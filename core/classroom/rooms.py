@@ -8,7 +8,6 @@ drawings there were (schema.py). It has no owner (whoever is the teacher manages
 from __future__ import annotations
 
 import hmac
-import secrets
 import time
 from dataclasses import dataclass, replace
 from typing import Optional
@@ -16,16 +15,12 @@ from typing import Optional
 import sqlalchemy as sa
 
 from ..errors import HWLabError
-from .schema import class_sessions, drawings, nicknames, rooms
+from .schema import ALPHABET, CODE_LENGTH, class_sessions, drawings, new_code, nicknames, rooms
 from .store import BadClassInput, Store, _guarded, clean_student
 
-# Capital letters and digits without look-alikes: no 0 or O, no 1, I or L.
-ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 6
 MAX_ROOM_NAME = 80
 MAX_OPEN_ROOMS = 200  # on one server at once: far more classes than a school has rooms
 IDLE_CLOSE_S = 24 * 3600.0  # a room with no drawing for a day is closed (its drawings stay, archived)
-DEFAULT_ROOM_NAME = "Class"
 
 
 class RoomError(HWLabError):
@@ -49,10 +44,6 @@ class Room:
     @property
     def is_default(self) -> bool:
         return self.owner is None
-
-
-def new_code() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
 
 
 def clean_code(text) -> str:

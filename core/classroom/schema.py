@@ -9,12 +9,23 @@ sessions (and so the drawings) that were there before go into one room, the defa
 without rooms uses."""
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Callable
 
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
+
+# A room's join code: capital letters and digits without look-alikes (no 0 or O, no 1, I or L).
+ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 6
+DEFAULT_ROOM_NAME = "Class"  # the room the drawings from before rooms go into
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
 
 schema_version = sa.Table("schema_version", metadata, sa.Column("version", sa.Integer, nullable=False))
 
@@ -90,8 +101,6 @@ def _v2(conn: sa.Connection) -> None:
 
 
 def _v3(conn: sa.Connection) -> None:
-    from .rooms import DEFAULT_ROOM_NAME, new_code  # the join code's alphabet lives with the rooms
-
     rooms.create(conn, checkfirst=True)
     nicknames.create(conn, checkfirst=True)
     conn.execute(sa.text("ALTER TABLE class_sessions ADD COLUMN room_id INTEGER REFERENCES rooms (id)"))
