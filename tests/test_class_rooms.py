@@ -12,7 +12,7 @@ from core.classroom import rooms, schema
 from core.classroom.rooms import NameTaken, RoomError
 from core.classroom.store import Store
 from tests.conftest import ROOT, needs_shared
-from tests.test_class_store import DIGITS, probs_for, send, url  # noqa: F401 - url: the two databases' fixture
+from tests.test_class_store import DIGITS, send, url  # noqa: F401 - url: the two databases' fixture
 
 DAY = rooms.IDLE_CLOSE_S
 
