@@ -1,6 +1,7 @@
 """Rooms on the Class page through Streamlit's AppTest: a teacher opens a room ("Room name", "Open a room"),
 the page shows its join code and link and its wall holds the room's sessions only; the teacher who opened it
 starts its sessions, another teacher's browser sees the wall but not the owner's actions."""
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -9,6 +10,7 @@ from core.classroom.store import open_store
 from conftest import ROOT, needs_shared
 
 pytestmark = needs_shared
+DIGITS = [str(i) for i in range(10)]
 
 
 @pytest.fixture
@@ -65,3 +67,17 @@ def test_a_wrong_code_in_the_link_is_a_sentence_and_the_default_wall(class_db):
     closed = rooms.open_room(class_db, "7C", "someone", now=1.0)  # opened long ago, no drawing since: closed
     at = class_page(room=closed.code)
     assert any("is closed" in w.value for w in at.warning)
+
+
+def test_only_the_rooms_teacher_teaches_the_model_its_handwriting(class_db):
+    room = rooms.open_room(class_db, "7B maths", "session:someone-else")
+    for student in ("ann", "ben"):  # enough for the dataset: only the owner check keeps the button off
+        class_db.add(student, "1", np.zeros((28, 28), np.uint8), "mnist", "m", DIGITS, np.eye(10)[1], room_id=room.id)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.query_params["room"] = room.code
+    at.switch_page("pages/train.py").run()
+    assert not at.exception, at.exception
+    assert "2 drawings by 2 student(s)" in "".join(c.value for c in at.caption)
+    assert at.button(key="class_teach_start").disabled
+    assert any("Only the teacher who opened this room trains on its drawings" in c.value for c in at.caption)
+    assert any("7B maths's drawings" in c.value for c in at.caption)  # the room's drawings, not the default room's
