@@ -81,3 +81,14 @@ def test_only_the_rooms_teacher_teaches_the_model_its_handwriting(class_db):
     assert at.button(key="class_teach_start").disabled
     assert any("Only the teacher who opened this room trains on its drawings" in c.value for c in at.caption)
     assert any("7B maths's drawings" in c.value for c in at.caption)  # the room's drawings, not the default room's
+
+
+def test_the_rooms_teacher_lets_students_share_a_nickname(class_db):
+    at = class_page()
+    at.text_input(key="class_room_name").input("7B maths")
+    at.button(key="class_open").click().run()
+    room = at.session_state["class_room"]
+    switch = at.toggle(key=f"wall_teacher_shared_{room.id}")
+    assert not switch.value and not rooms.shared_names(class_db, room.id)
+    switch.set_value(True).run()
+    assert rooms.shared_names(class_db, room.id) and not rooms.shared_names(class_db, None)

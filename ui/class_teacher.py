@@ -22,8 +22,8 @@ def teacher_actions(store: Store, session_id: int, room_id: Optional[int] = None
         st.error(str(exc))
 
 
-def _shared_names(store: Store, room_id: Optional[int]) -> None:
-    rooms.set_shared_names(store, store.room(room_id), st.session_state[K + "shared"])
+def _shared_names(store: Store, room_id: int) -> None:
+    rooms.set_shared_names(store, room_id, st.session_state[f"{K}shared_{room_id}"])
 
 
 def _actions(store: Store, session_id: int, rows, room_id: Optional[int]) -> None:
@@ -36,8 +36,9 @@ def _actions(store: Store, session_id: int, rows, room_id: Optional[int]) -> Non
             st.session_state.pop("wall_session", None)  # the wall follows the new session
             st.toast(f"{s['name']} started; the previous session is archived.", icon=":material/check:")
             st.rerun()
-        st.toggle("Students may share a nickname", key=K + "shared", value=rooms.shared_names(store, store.room(room_id)),
-                  on_change=_shared_names, args=(store, room_id),
+        rid = store.room(room_id)  # the key names the room: another room's switch is another widget
+        st.toggle("Students may share a nickname", key=f"{K}shared_{rid}", value=rooms.shared_names(store, rid),
+                  on_change=_shared_names, args=(store, rid),
                   help="Off: a nickname is one student's in this room (until a new class session).")
     with c[1].container(border=True):
         st.markdown("**Delete**")

@@ -172,8 +172,9 @@ def join_panel(room: Room) -> None:
                 f"Join code: {room.code}</div></div>")
         st.markdown(f"Students open [{_plain(link)}]({link}), scan the code, or type the join code on the Draw page.")
     with qr:
-        st.html(f"<figure style='margin:0; text-align:center'><img src='{qr_data_uri(link)}' width='200' "
-                f"height='200' alt='QR code of the link to join {html.escape(room.name)}'>"
+        st.html(f"<figure style='margin:0; text-align:center'><img src='{qr_data_uri(link)}' "
+                f"style='width:100%; max-width:320px; height:auto; image-rendering:pixelated' "
+                f"alt='QR code of the link to join {html.escape(room.name, quote=True)}'>"
                 f"<figcaption style='font-size:0.9rem'>Scan to join</figcaption></figure>")
 
 

@@ -1,8 +1,9 @@
 """The class's drawings in a database, through SQLAlchemy, at HWLAB_DB_URL (config.db_url()): by default a
 SQLite file in the data home (WAL, a busy timeout), or `postgresql+psycopg://...` for several app servers
 sharing one class. Every send is one transaction. The class sessions belong to rooms (rooms.py): each
-method that reads or starts sessions takes a `room_id`, None meaning the default room (a server without rooms). A database that cannot be reached raises ClassStoreError,
-a sentence the pages show while drawing and predicting go on."""
+method that reads or starts sessions takes a `room_id`, None meaning the default room (a server without rooms).
+A database that cannot be reached raises ClassStoreError, a sentence the pages show while drawing and
+predicting go on."""
 from __future__ import annotations
 
 import functools
