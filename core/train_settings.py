@@ -74,6 +74,8 @@ def _opt(default, kind: str, label: str, help: str = "", **kw) -> Any:
 class Settings:
     dataset: str = _opt("mnist", "text", "Dataset", group="")
     arch: str = _opt("seed002_cnn", "text", "Architecture", group="")
+    class_room: Optional[str] = _opt(None, "text", "Class room", "class-drawings: the join code of the room whose "
+                                     "drawings it holds (default: the default room)", optional=True, group="")
     epochs: Optional[int] = _opt(None, "int", "Epochs", "Passes over the training images.", lo=1, hi=1000,
                                  optional=True, must="Epochs must be a whole number from 1 to 1000")
     batch_size: Optional[int] = _opt(None, "int", "Batch size", "Larger batches run faster, up to where they "

@@ -254,7 +254,7 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
             raise Cancelled("training was cancelled; nothing was saved")
 
     emit({"event": "status", "message": f"loading {s.dataset}"})
-    ds = datasets.load(s.dataset)
+    ds = class_dataset.load(s.dataset, s.class_room)  # class-drawings: that room's drawings
     ds = class_dataset.with_base_data(ds, s.init_from)  # class-drawings: mixed with the model's own data
     s = settings.resolved(n_train=len(ds.train))  # a small dataset's suggestions (a --limit try keeps the large one's)
     check_init_from(s, ds)  # before any work: a leak would make the test figure dishonest

@@ -1,7 +1,8 @@
 """Class page (/class): the class wall, what the projector shows. A live grid of the class's drawings (refreshed
 every 2 s without a full page rerun), filters, sorting, counters, a confusion matrix, the "Fool the model" game;
 a click explains a drawing with the Draw page's view. The teacher starts new sessions, deletes drawings and has
-the wall re-read every drawing with another model."""
+the wall re-read every drawing with another model. /class?room=CODE is that room's wall, with its join code in
+large type and as a QR code (ui/rooms.py); a teacher opens a room here ("Room name", "Open a room")."""
 from datetime import datetime
 
 import plotly.graph_objects as go
@@ -10,6 +11,7 @@ import streamlit as st
 from core.classroom import wall
 from core.classroom.store import ClassStoreError, open_store
 from core.errors import HWLabError
+from ui import rooms as class_rooms
 from ui import teacher_lock
 from ui.explain_view import explain_input
 from ui.state import current_predictor, page_frame, predictor
@@ -26,7 +28,11 @@ SELECTED = K + "selected"
 st.title(":material/groups: Class wall")
 try:
     store = open_store()
-    sessions = store.sessions()
+    room = class_rooms.current_room(store)  # None: the default room, the class as before rooms
+    class_rooms.open_form(store)
+    if room is not None:
+        class_rooms.join_panel(room)
+    sessions = store.sessions(room.id if room else None)
 except ClassStoreError as exc:
     st.error(str(exc))
     st.stop()
@@ -38,6 +44,8 @@ def _session_label(s: dict) -> str:
 
 
 by_id = {s["id"]: s for s in sessions}
+if st.session_state.get(K + "session") not in by_id:  # another room's session, or one deleted by `class clear`
+    st.session_state.pop(K + "session", None)
 top = st.columns([2, 1, 1, 1, 1.4], vertical_alignment="bottom")
 session_id = top[0].selectbox("Class session", list(by_id), format_func=lambda i: _session_label(by_id[i]), key=K + "session")
 misread = top[1].toggle("Misread only", key=K + "misread")
@@ -130,4 +138,8 @@ st.subheader(":material/school: Teacher")
 if teacher_lock.gate("manages the class session and deletes drawings"):
     from ui.class_teacher import teacher_actions
 
-    teacher_actions(store, session_id)
+    if class_rooms.owns(room, store):
+        teacher_actions(store, session_id, room.id if room else None)
+    else:
+        st.info("Only the teacher who opened this room starts its sessions, deletes its drawings and trains on it.",
+                icon=":material/lock:")

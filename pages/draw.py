@@ -4,7 +4,9 @@ import streamlit as st
 from core.cpu_share import mark_app_busy
 from core.errors import BadImage
 from core.preprocess import MAX_UPLOAD_BYTES, prepare, read_image
+from core.classroom.store import ClassStoreError, open_store
 from ui import draw_layout
+from ui import rooms as class_rooms
 from ui.state import current_predictor, dataset_title, page_frame
 from ui.turns import after_the_wall, drawing_run_starts
 from ui.views import show_prediction, show_waiting
@@ -24,6 +26,10 @@ if pred is None:
     st.stop()
 about_model.caption(f"Model: **{pred.card['title']}**, trained on {dataset_title(pred.card['dataset'])} · classes {', '.join(pred.classes[:12])}"
            f"{'…' if len(pred.classes) > 12 else ''}")
+try:
+    class_rooms.join_line(open_store())  # "Join a class", or the class the drawings go to
+except ClassStoreError:
+    pass  # no class database: drawing goes on, and a send says why it cannot store
 if several_characters_mode():
     show_several_characters(pred)
     st.stop()

@@ -1,6 +1,8 @@
 """On the Draw page: "Your name" (kept for the session) and "Send to the class", with the label the student
-meant preset to the prediction. One press sends one drawing and clears the canvas for the next one; at most
-20 a minute a session. A refused or failed send keeps the drawing and says why in a sentence."""
+meant preset to the prediction. One press sends one drawing, to the session's room (ui/rooms.py; none: the
+default room), and clears the canvas for the next one; at most 20 a minute a session. A nickname another browser
+holds in the room is refused (core/classroom/rooms.py). A refused or failed send keeps the drawing and says why
+in a sentence."""
 from __future__ import annotations
 
 import hashlib
@@ -9,10 +11,12 @@ from typing import Callable
 import numpy as np
 import streamlit as st
 
+from core.classroom import rooms
 from core.classroom.limits import SENDS_PER_MINUTE, RateLimit
 from core.classroom.pictures import thumbnail_png
 from core.classroom.store import BadClassInput, ClassStoreError, MAX_NAME, clean_student, open_store
 from core.errors import HWLabError
+from ui import rooms as class_rooms
 
 NICK = "class_nickname"  # survives the field's absence (another page)
 FIELD = "class_nickname_field"
@@ -49,8 +53,10 @@ def _send(digest: str, clear: Callable[[], None]) -> None:
             st.session_state[PROBLEM] = ("warning", f"That is {SENDS_PER_MINUTE} drawings this minute: wait "
                                                     f"{max(1, round(limit.wait_s()))} s before the next.")
             return
-        open_store().add(student, label, prepared.x, pred.style, pred.bundle.name, pred.classes, probs,
-                         canvas_png=None if image is None else thumbnail_png(image))
+        store, room_id = open_store(), class_rooms.room_id()
+        student = rooms.claim_nickname(store, room_id, student, class_rooms.seat())
+        store.add(student, label, prepared.x, pred.style, pred.bundle.name, pred.classes, probs,
+                  canvas_png=None if image is None else thumbnail_png(image), room_id=room_id)
     except BadClassInput as exc:
         st.session_state[PROBLEM] = ("warning", str(exc))
     except (ClassStoreError, HWLabError) as exc:

@@ -1,24 +1,26 @@
 """On the Train page (teacher only): "Teach the model our handwriting". One click fine-tunes the sidebar's
-model on the class's drawings mixed with its own training data, in a background job; when it is done, before
-and after side by side (held-out students, the usual test set), and the new model joins the picker."""
+model on the drawings of this session's room (ui/rooms.py; none: the default room) mixed with its own training
+data, in a background job; when it is done, before and after side by side (held-out students, the usual test
+set), and the new model joins the picker, first in that room's. Only the room's owner trains on it."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
 from core import jobs
-from core import datasets
 from core.datasets import class_drawings
 from core.classroom import finetune
+from core.classroom.store import open_store
 from core.errors import HWLabError
+from ui import rooms as class_rooms
 from ui.state import bundles, current_model_name
 
 JOB = "class_teach_job"
 
 
 @st.cache_data(show_spinner="Comparing before and after…", max_entries=8)
-def _compare(before: str, after: str, _stamp: str) -> dict:
-    return finetune.compare(before, after)
+def _compare(before: str, after: str, room: str | None, _stamp: str) -> dict:
+    return finetune.compare(before, after, room)
 
 
 def _result(job: jobs.Job) -> None:
@@ -33,7 +35,7 @@ def _result(job: jobs.Job) -> None:
         return
     before, after = job.settings["init_from"], job.bundle
     try:
-        r = _compare(before, after, job.id)
+        r = _compare(before, after, job.settings.get("class_room"), job.id)
     except HWLabError as exc:
         st.error(str(exc))
         return
@@ -53,15 +55,25 @@ def _result(job: jobs.Job) -> None:
 def class_teach() -> None:
     with st.expander("Teach the model our handwriting", icon=":material/school:",
                      expanded=bool(st.session_state.get(JOB))):
-        status = datasets.file_status(class_drawings.NAME)
+        try:
+            store = open_store()
+            room = class_rooms.current_room(store)
+            mine = class_rooms.owns(room, store)
+        except HWLabError as exc:
+            st.error(str(exc))
+            return
+        status = class_drawings.status_room(room.code if room else None)
         model = current_model_name()
-        st.caption(f"Fine-tunes the sidebar's model on the class's drawings ({status['how']}) mixed with the data it "
+        whose = f"{room.name}'s drawings" if room else "the class's drawings"
+        st.caption(f"Fine-tunes the sidebar's model on {whose} ({status['how']}) mixed with the data it "
                    f"learned from, so it forgets nothing; {finetune.EPOCHS} epochs. Whole students are held out "
                    f"to measure it.")
+        if not mine:
+            st.caption("Only the teacher who opened this room trains on its drawings.")
         if st.button("Teach the model our handwriting", icon=":material/school:", key="class_teach_start",
-                     disabled=not status["usable"] or not model):
+                     disabled=not status["usable"] or not model or not mine):
             try:
-                job = jobs.start(finetune.settings_for(model))
+                job = jobs.start(finetune.settings_for(model, room=room))
             except HWLabError as exc:
                 st.error(str(exc))
             else:

@@ -1,34 +1,45 @@
-"""The Class page's teacher actions: start a new class session (the old one is archived, still selectable),
-delete one drawing or all of one student's, and re-read every drawing with the picked model."""
+"""The Class page's teacher actions on the room shown: start a new class session (the old one is archived,
+still selectable), allow shared nicknames, delete one drawing or all of one student's, and re-read every drawing
+with the picked model. The page shows them to the room's owner only (ui/rooms.py owns)."""
 from __future__ import annotations
 
 import streamlit as st
 
-from core.classroom import wall
+from typing import Optional
+
+from core.classroom import rooms, wall
 from core.classroom.store import ClassStoreError, Store
 from ui.state import current_predictor
 
 K = "wall_teacher_"
 
 
-def teacher_actions(store: Store, session_id: int) -> None:
+def teacher_actions(store: Store, session_id: int, room_id: Optional[int] = None) -> None:
     try:
         rows = store.drawings(session_id=session_id)
-        _actions(store, session_id, rows)
+        _actions(store, session_id, rows, room_id)
     except ClassStoreError as exc:
         st.error(str(exc))
 
 
-def _actions(store: Store, session_id: int, rows) -> None:
+def _shared_names(store: Store, room_id: int) -> None:
+    rooms.set_shared_names(store, room_id, st.session_state[f"{K}shared_{room_id}"])
+
+
+def _actions(store: Store, session_id: int, rows, room_id: Optional[int]) -> None:
     c = st.columns(3)
     with c[0].container(border=True):
         st.markdown("**New class session**")
         name = st.text_input("Its name", key=K + "name", placeholder="e.g. 5B, Tuesday")
         if st.button("Start a new class session", icon=":material/add_circle:", key=K + "new"):
-            s = store.new_session(name)
+            s = store.new_session(name, room_id=room_id)
             st.session_state.pop("wall_session", None)  # the wall follows the new session
             st.toast(f"{s['name']} started; the previous session is archived.", icon=":material/check:")
             st.rerun()
+        rid = store.room(room_id)  # the key names the room: another room's switch is another widget
+        st.toggle("Students may share a nickname", key=f"{K}shared_{rid}", value=rooms.shared_names(store, rid),
+                  on_change=_shared_names, args=(store, rid),
+                  help="Off: a nickname is one student's in this room (until a new class session).")
     with c[1].container(border=True):
         st.markdown("**Delete**")
         ids = [d.id for d in reversed(rows)]

@@ -9,6 +9,7 @@ import streamlit as st
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from core import config, datasets, registry  # noqa: E402
+from core.classroom.rooms import of_room  # noqa: E402
 from core.errors import HWLabError  # noqa: E402
 from ui import long_lived  # noqa: E402
 from ui.streamlit_patches import event_loop, keras_session, new_session_message, pages_folder, script_events  # noqa: E402
@@ -119,7 +120,9 @@ def sidebar() -> None:
         st.sidebar.error("No usable model in the models folder. Train one on the Train page, or check "
                          "HWLAB_MODELS_DIR.")
     else:
-        sets = sorted({b.card["dataset"] for b in usable}, key=lambda d: (d != "mnist", d))
+        room = _room_code()
+        ours = {b.card["dataset"] for b in usable if of_room(b.card, room)}  # the room's fine-tuned models first
+        sets = sorted({b.card["dataset"] for b in usable}, key=lambda d: (d not in ours, d != "mnist", d))
         current = st.session_state.get(MODEL_KEY)
         cur_b = next((b for b in usable if b.name == current), None)
         if st.session_state.get(DATASET_KEY) not in sets:  # first run, or a dataset whose models are gone
@@ -127,7 +130,8 @@ def sidebar() -> None:
         # No default value here: pages set this key (a model picked on the Train page), and a widget given both
         # a default and a value through session state logs a warning with a stack trace.
         dataset = st.sidebar.selectbox("Dataset", sets, key=DATASET_KEY, format_func=dataset_title)
-        choices = sorted([b for b in usable if b.card["dataset"] == dataset], key=registry.rank, reverse=True)
+        choices = sorted([b for b in usable if b.card["dataset"] == dataset], reverse=True,
+                         key=lambda b: (of_room(b.card, room), registry.rank(b)))  # the room's first
         names = [b.name for b in choices]
         if current not in names:
             st.session_state[MODEL_KEY] = names[0]
@@ -144,6 +148,15 @@ def sidebar() -> None:
         with st.sidebar.expander(f"{len(broken)} model(s) unavailable"):
             for b in broken:
                 st.caption(f"**{b.name}**: {b.error}")
+
+
+def _room_code() -> str | None:
+    """The join code of the room this session is in (ui/rooms.py), for the picker's order: the link's, which the
+    page checks after the sidebar has run, else the one kept in the session."""
+    from ui.rooms import QUERY, ROOM
+
+    room = st.session_state.get(ROOM)
+    return str(st.query_params.get(QUERY) or "").upper() or (room.code if room is not None else None)
 
 
 def dataset_title(name: str) -> str:

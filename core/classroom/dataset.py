@@ -16,6 +16,16 @@ BASE_PER_DRAWING = 4  # images of the model's own training data mixed in per cla
 BASE_MIN = 2000
 
 
+def load(name: str, room: Optional[str] = None) -> ds_mod.Dataset:
+    """The dataset `name`; for class-drawings, the drawings of the room whose join code is `room` (None: the
+    default room)."""
+    if name == NAME:
+        from ..datasets import class_drawings
+
+        return class_drawings.load_room(room)
+    return ds_mod.load(name)
+
+
 def base_dataset(bundle: str, depth: int = 0) -> Optional[str]:
     """The dataset a bundle learned from before any class drawings (through its --init-from chain)."""
     from .. import registry

@@ -8,6 +8,7 @@ import io
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Optional
 
 from ..errors import HWLabError
 from .pictures import input_png, read_input_png
@@ -22,9 +23,9 @@ def _safe_label(label: str) -> str:
     return label if label.isalnum() else f"u{ord(label[0]):04x}"
 
 
-def export_zip(store: Store, out: Path, keep_names: bool = True) -> int:
-    """Writes every drawing of every session to `out`; returns how many."""
-    rows = store.drawings(all_sessions=True)
+def export_zip(store: Store, out: Path, keep_names: bool = True, room_id: Optional[int] = None) -> int:
+    """Writes every drawing of every session of the room (default: the default room) to `out`; returns how many."""
+    rows = store.drawings(all_sessions=True, room_id=room_id)
     pseudonyms: dict[str, str] = {}
     buf = io.StringIO()
     w = csv.DictWriter(buf, FIELDS)

@@ -1,5 +1,6 @@
-"""The class's drawings, `class-drawings`: the 28x28 inputs the students sent (every class session, kept in
-the class database, core/classroom/store.py), labelled with what they meant. Its test part holds out whole
+"""The class's drawings, `class-drawings`: the 28x28 inputs the students sent (every class session of one room,
+kept in the class database, core/classroom/store.py; by name, the default room's, and load_room(CODE) another
+room's), labelled with what they meant. Its test part holds out whole
 students, never single drawings, so the test figure says how the model reads the handwriting of children it
 never learned from. (Fine-tuning on it mixes in the model's own data: core/classroom/dataset.py.)"""
 from __future__ import annotations
@@ -36,53 +37,78 @@ def held_out_students(students: set[str]) -> set[str]:
     return set(sorted(students, key=lambda s: hashlib.sha256(s.encode()).hexdigest())[:k])
 
 
+def _room_id(store, room: Optional[str]) -> Optional[int]:
+    from ..classroom.rooms import find
+
+    return find(store, room).id if room else None
+
+
+def load_room(room: Optional[str] = None) -> Dataset:
+    """The drawings of every class session of the room with the join code `room` (None: the default room)."""
+    from ..classroom.store import open_store
+    from ..errors import HWLabError
+
+    try:
+        store = open_store()
+        rows = store.drawings(all_sessions=True, room_id=_room_id(store, room))
+    except HWLabError as exc:  # the database cannot be reached, or no such room
+        raise DatasetMissing(str(exc)) from None
+    return _dataset(rows)
+
+
+def _dataset(rows) -> Dataset:
+    """The dataset of these drawings: whole students held out as its test part."""
+    students = {d.student for d in rows}
+    if len(students) < 2:
+        raise DatasetMissing(f"{TITLE}: {len(rows)} drawing(s) by {len(students)} student(s) so far; the "
+                             f"dataset needs drawings by at least 2 students (its test part holds out whole "
+                             f"students). Send drawings from the Draw page, or add pictures with "
+                             f"`python -m core class add`.")
+    classes = layout({d.label for d in rows})
+    held = held_out_students(students)
+    x = np.stack([d.input28 for d in rows])
+    y = np.array([classes.index(d.label) for d in rows], np.int64)
+    test = np.array([d.student in held for d in rows])
+    styles = [d.style for d in rows]
+    style = max(set(styles), key=styles.count)
+    prov = (f"{len(rows):,} drawings by {len(students)} students of the class; the test part holds out "
+            f"{len(held)} whole student(s) ({int(test.sum()):,} drawings), never single drawings")
+    return Dataset(NAME, TITLE, classes, Split(x[~test], y[~test]), Split(x[test], y[test]), prov, style,
+                   notes=["The 28x28 inputs as the model saw them when each drawing was sent.",
+                          "Nicknames only: no other personal data is stored."])
+
+
+def status_room(room: Optional[str] = None) -> dict:
+    """What the Datasets and Train pages say of the room's drawings (None: the default room)."""
+    from ..classroom.store import open_store
+    from ..errors import HWLabError
+
+    try:
+        store = open_store()
+        rid = _room_id(store, room)
+        n = store.count(all_sessions=True, room_id=rid)
+        students = len({d.student for d in store.drawings(all_sessions=True, room_id=rid)}) if n else 0
+        usable = students >= 2
+        state = "complete" if usable else "missing"
+        how = (f"{n:,} drawings by {students} student(s) in the class database ({store.shown_url})"
+               + ("" if usable else "; it needs drawings by at least 2 students"))
+        where = store.shown_url
+        present = [f"class database: {n} drawings"]  # changes with every send: the Datasets page reloads it
+    except HWLabError as exc:
+        state, usable, how, where, present = "missing", False, str(exc), "", []
+    return {"name": NAME, "title": TITLE, "state": state, "usable": usable, "how": how, "present": present,
+            "missing": [], "folder": where, "data_dir": where, "source": "the Draw page's Send to the class, "
+            "python -m core class add / import", "download": "none needed"}
+
+
 class ClassDrawings(Source):
-    """Not files but the class database: its status and version come from there."""
+    """Not files but the class database: its status and version come from there (the default room's)."""
 
     def load(self, progress: Progress = None, download: bool = True) -> Dataset:
-        from ..classroom.store import ClassStoreError, open_store
-
-        try:
-            rows = open_store().drawings(all_sessions=True)
-        except ClassStoreError as exc:
-            raise DatasetMissing(str(exc)) from None
-        students = {d.student for d in rows}
-        if len(students) < 2:
-            raise DatasetMissing(f"{TITLE}: {len(rows)} drawing(s) by {len(students)} student(s) so far; the "
-                                 f"dataset needs drawings by at least 2 students (its test part holds out whole "
-                                 f"students). Send drawings from the Draw page, or add pictures with "
-                                 f"`python -m core class add`.")
-        classes = layout({d.label for d in rows})
-        held = held_out_students(students)
-        x = np.stack([d.input28 for d in rows])
-        y = np.array([classes.index(d.label) for d in rows], np.int64)
-        test = np.array([d.student in held for d in rows])
-        styles = [d.style for d in rows]
-        style = max(set(styles), key=styles.count)
-        prov = (f"{len(rows):,} drawings by {len(students)} students of the class; the test part holds out "
-                f"{len(held)} whole student(s) ({int(test.sum()):,} drawings), never single drawings")
-        return Dataset(NAME, TITLE, classes, Split(x[~test], y[~test]), Split(x[test], y[test]), prov, style,
-                       notes=["The 28x28 inputs as the model saw them when each drawing was sent.",
-                              "Nicknames only: no other personal data is stored."])
+        return load_room(None)
 
     def status(self) -> Optional[dict]:
-        from ..classroom.store import ClassStoreError, open_store
-
-        try:
-            store = open_store()
-            n = store.count(all_sessions=True)
-            students = len({d.student for d in store.drawings(all_sessions=True)}) if n else 0
-            usable = students >= 2
-            state = "complete" if usable else "missing"
-            how = (f"{n:,} drawings by {students} student(s) in the class database ({store.shown_url})"
-                   + ("" if usable else "; it needs drawings by at least 2 students"))
-            where = store.shown_url
-            present = [f"class database: {n} drawings"]  # changes with every send: the Datasets page reloads it
-        except ClassStoreError as exc:
-            state, usable, how, where, present = "missing", False, str(exc), "", []
-        return {"name": NAME, "title": TITLE, "state": state, "usable": usable, "how": how, "present": present,
-                "missing": [], "folder": where, "data_dir": where, "source": "the Draw page's Send to the class, "
-                "python -m core class add / import", "download": "none needed"}
+        return status_room(None)
 
     def on_disk(self) -> bool:
         return self.status()["usable"]
