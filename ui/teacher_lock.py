@@ -48,8 +48,13 @@ def client_address() -> str:
         return "127.0.0.1"
 
 
+def listen_address() -> str:
+    """The address the server listens on (server.address; empty: every address)."""
+    return st.get_option("server.address") or ""
+
+
 def server() -> teacher.Server:
-    exposed = not teacher.is_loopback(st.get_option("server.address")) \
+    exposed = not teacher.is_loopback(listen_address()) \
         or not teacher.is_loopback(client_address())
     return teacher.Server(password(), bool(_providers()), exposed, teacher.open_class())
 

@@ -66,6 +66,8 @@ def client_address(peer: Optional[str], forwarded_for: Optional[str] = None) -> 
     """The address a request came from. `peer` is the connection's own address (None or a loopback one for a
     local connection). X-Forwarded-For is believed only from a loopback peer (our own nginx in front), and then
     its last entry, the one that proxy added; anyone else could write whatever they like in it."""
+    peer = peer if isinstance(peer, str) else None
+    forwarded_for = forwarded_for if isinstance(forwarded_for, str) else None
     if peer and not is_loopback(peer):
         return peer
     if forwarded_for:
