@@ -117,8 +117,7 @@ def _sign_in() -> None:
         if _signed_in_teacher():
             st.caption(f":material/verified_user: Signed in as **{name}**, teacher.")
         else:
-            st.warning(f"{email} is not a teacher here: you stay a student. A teacher's school account "
-                       "unlocks the teacher's actions.", icon=":material/person:")
+            st.warning(f"`{email}` is not a teacher here: you stay a student.", icon=":material/person:")
         st.button("Sign out", icon=":material/logout:", on_click=st.logout, key="teacher_sign_out")
         return
     providers = _providers()
@@ -149,9 +148,9 @@ def sidebar_field() -> None:
     srv = server()
     with st.sidebar:
         if srv.locked_for_all:
-            st.warning("Teacher actions are locked: this server is on the network and has no teacher password. "
-                       "Start it with one (`HWLAB_TEACHER_PASSWORD=... streamlit run app.py`, or "
-                       "`teacher_password` in `.streamlit/secrets.toml`) to unlock them.", icon=":material/lock:")
+            st.warning("Teacher actions are locked: this server is on the network without a teacher password. "
+                       "Start it with `HWLAB_TEACHER_PASSWORD=...` (or `teacher_password` in "
+                       "`.streamlit/secrets.toml`) to unlock them.", icon=":material/lock:")
         elif srv.open_on_network:
             st.warning("HWLAB_OPEN_CLASS=1: everyone on the network may train, delete drawings and manage "
                        "datasets. Set a teacher password to keep that for the teacher.", icon=":material/warning:")
