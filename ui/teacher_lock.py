@@ -167,6 +167,8 @@ def gate(what: str) -> bool:
     srv = server()
     if srv.locked_for_all:
         how = "this server is on the network without a teacher password, so it is locked (see the sidebar)"
+    elif _signed_in_email():  # said here as well: on a phone the sidebar is closed
+        how = f"`{_signed_in_email()}` is not a teacher here, so ask your teacher"
     else:
         ways = (["sign in as a teacher"] if srv.sign_in else []) + \
                (["unlock with the teacher password"] if srv.password is not None else [])
