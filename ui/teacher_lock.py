@@ -9,12 +9,14 @@ import math
 from typing import Mapping, Optional
 
 import streamlit as st
+from streamlit.errors import StreamlitAuthError
 
 from core.classroom import teacher
 
 UNLOCKED = "teacher_unlocked"
 FIELD = "teacher_password_field"
 _MESSAGE = "teacher_message"
+_SIGN_IN_MESSAGE = "teacher_sign_in_message"
 
 
 def _secrets() -> Mapping:
@@ -110,6 +112,13 @@ def _countdown() -> None:
     st.error(f"Too many wrong tries: try again in {math.ceil(wait)} s.", icon=":material/timer:")
 
 
+def _login(provider: Optional[str]) -> None:
+    try:
+        st.login(provider)
+    except StreamlitAuthError as exc:  # an [auth] section Streamlit cannot use: say so instead of failing
+        st.session_state[_SIGN_IN_MESSAGE] = f"Sign-in is not set up right on this server: {exc}"
+
+
 def _sign_in() -> None:
     email = _signed_in_email()
     if email:
@@ -123,8 +132,10 @@ def _sign_in() -> None:
     providers = _providers()
     for provider in providers:
         label = "Sign in as a teacher" + (f" ({provider})" if provider and len(providers) > 1 else "")
-        st.button(label, icon=":material/login:", on_click=st.login, args=(provider,) if provider else (),
+        st.button(label, icon=":material/login:", on_click=_login, args=(provider,),
                   key=f"teacher_sign_in_{provider or ''}")
+    if st.session_state.get(_SIGN_IN_MESSAGE):
+        st.error(st.session_state[_SIGN_IN_MESSAGE])
 
 
 def _password_field() -> None:

@@ -68,7 +68,8 @@ def signin_app(tmp_path):
             f'client_id = "hwlab"\nclient_secret = "{secrets.token_hex(8)}"\n'
             f'server_metadata_url = "{issuer}/.well-known/openid-configuration"\n')
         proc, _ = start_app({"HOME": str(tmp_path), "HWLAB_MODELS_DIR": str(ROOT / "models"),
-                             "HWLAB_DB_URL": f"sqlite:///{tmp_path}/class.db", "HWLAB_TEACHER_PASSWORD": ""},
+                             "HWLAB_DB_URL": f"sqlite:///{tmp_path}/class.db", "HWLAB_JOBS_DIR": str(tmp_path / "jobs"),
+                             "HWLAB_TEACHER_PASSWORD": ""},
                             port=port)
         try:
             yield url
