@@ -113,3 +113,23 @@ def test_a_student_sees_no_traceback_and_the_log_keeps_it(monkeypatch, capfd):
     assert at.exception and "secret_path" not in shown and "ValueError" not in shown
     logged = capfd.readouterr()  # the server's console (rich prints it to stdout)
     assert "secret_path.py" in logged.out + logged.err
+
+
+@needs_shared
+def test_sign_in_configured_counts_as_a_teacher_set_and_the_password_still_works(tiny_bundle, tmp_path,
+                                                                                 monkeypatch):
+    monkeypatch.setenv("HWLAB_MODELS_DIR", str(tiny_bundle[0]))
+    monkeypatch.setenv("HWLAB_DB_URL", f"sqlite:///{tmp_path}/class.db")
+    monkeypatch.setenv("HWLAB_JOBS_DIR", str(tmp_path / "jobs"))
+    monkeypatch.delenv("HWLAB_TEACHER_PASSWORD", raising=False)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.secrets["teacher_password"] = "tulip-42"
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+                          "client_id": "hwlab", "client_secret": "s",
+                          "server_metadata_url": "http://localhost:1/.well-known/openid-configuration"}
+    at.run()
+    assert [b.label for b in at.sidebar.button] == ["Sign in as a teacher"]
+    assert at.sidebar.text_input(key="teacher_password_field").label == "Teacher password"
+    at.switch_page("pages/train.py").run()
+    assert not [b for b in at.button if b.label == "Train"]
+    assert any("sign in as a teacher or unlock with the teacher password" in i.value for i in at.info)
