@@ -159,7 +159,8 @@ def kaggle_submission() -> None:
     current = current_model_name()
     model = st.selectbox("Model", names, index=names.index(current) if current in names else 0,
                          format_func=lambda n: next(b.title for b in usable if b.name == n), key="kaggle-model")
-    if st.button("Predict every image of test.csv", icon=":material/batch_prediction:"):
+    if gate("predicts every image of test.csv (heavy work)") and \
+            st.button("Predict every image of test.csv", icon=":material/batch_prediction:"):
         try:
             data = _kaggle_test(str(test_path), test_path.stat().st_mtime)
             pred = predictor(model)

@@ -12,6 +12,7 @@ from core.errors import HWLabError
 from ui.charts import confusion_heatmap
 from ui.explain_view import explain_input
 from core.pictures import pixels
+from ui import teacher_lock
 from ui.insight_view import show_insights
 from ui.state import current_model_name, current_predictor, dataset_on_disk, page_frame
 
@@ -28,6 +29,8 @@ if not name:
 bundle = registry.inspect(name)
 card = bundle.card or {}
 key_of_model = f"{name}@{bundle.mtime}"
+on_disk = datasets.on_disk(card.get("dataset", ""))
+may_refresh = on_disk and teacher_lock.is_teacher()  # the whole test set is heavy: the teacher's, when one is set
 
 
 # ---------------------------------------------------------------- which evaluation
@@ -40,7 +43,7 @@ except HWLabError as exc:
 fresh = fresh_all.get(key_of_model)
 top = st.columns([3, 2])
 with top[1]:
-    if datasets.on_disk(card.get("dataset", "")):
+    if may_refresh:
         if st.button("Evaluate afresh on the test set", icon=":material/refresh:", key="evaluate_afresh",
                      help="Runs the model on every test image (also makes correct predictions browsable)."):
             bar = st.progress(0.0, text="Loading the dataset…")
@@ -59,6 +62,8 @@ with top[1]:
                 except HWLabError as exc:
                     st.error(str(exc))
                 bar.empty()
+    elif on_disk:
+        st.caption("The teacher evaluates afresh (the whole test set): showing the evaluation stored with the model.")
     else:
         st.caption("The dataset is not on disk: showing the evaluation stored with the model.")
 views = {k: v for k, v in (("stored", stored), ("fresh", fresh)) if v is not None}
@@ -67,7 +72,8 @@ if stored_error:
 if not views:
     if not stored_error:
         st.warning(f"{name} has no stored evaluation (evaluation.json).")
-    st.info("With its dataset on disk, the model can be evaluated afresh (button above).")
+    st.info("With its dataset on disk, the model can be evaluated afresh (button above)." if may_refresh
+            else "With its dataset on disk, the teacher can evaluate it afresh.")
     st.stop()
 with top[0]:
     st.markdown(f"**{bundle.title}** · `{name}`")
@@ -180,7 +186,8 @@ rows = view.cell(t, p)
 st.markdown(f"**Test images of the cell true {classes[t]} → predicted {classes[p]}**")
 if t == p and not view.has_correct:
     st.info(f"Correct predictions ({count:,} here) are not stored with the model, only its mistakes. "
-            + ("Evaluate afresh (button above) to browse them." if datasets.on_disk(card.get("dataset", ""))
+            + ("Evaluate afresh (button above) to browse them." if may_refresh
+               else "The teacher can evaluate afresh to make them browsable." if on_disk
                else "With the dataset on disk, evaluating afresh makes them browsable."))
 elif count == 0:
     st.caption("No test image in this cell.")

@@ -1,5 +1,5 @@
 """The Class page and the teacher lock through Streamlit's AppTest: with a teacher password a student finds a
-sentence instead of the Train button, a wrong password unlocks nothing (and attempts are limited), the right
+sentence instead of the Train button, a wrong password unlocks nothing (and tries are limited per address, for every session), the right
 one brings the button back; the wall shows the class's drawings with their nicknames as text, filters them,
 explains one with the Draw page's view, and lets the teacher delete."""
 import base64
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.classroom import pictures
+from core.classroom import pictures, teacher
 from core.classroom.store import open_store
 from conftest import ROOT, needs_shared
 
@@ -33,6 +33,12 @@ def tiny_models(tiny_bundle, monkeypatch):
     bundles.clear()
     yield name
     bundles.clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_password_tries(monkeypatch):
+    """Every AppTest session comes from 127.0.0.1: each test starts with the server's count of tries at zero."""
+    monkeypatch.setattr(teacher, "TRIES", teacher.PasswordTries())
 
 
 def page(path: str, **state) -> AppTest:
@@ -79,14 +85,20 @@ def test_students_see_a_sentence_and_the_password_brings_the_train_button(class_
     assert "tulip-42" not in all_text(at)
 
 
-def test_password_attempts_are_limited(class_db, tiny_models, monkeypatch):
+def test_password_tries_are_limited_for_every_session_of_one_address(class_db, tiny_models, monkeypatch):
+    """The count is the server's, per client address: a second session (a reload, a new tab) gets no new tries."""
     monkeypatch.setenv("HWLAB_TEACHER_PASSWORD", "tulip-42")
-    at = page("pages/train.py")
-    for i in range(5):
-        password(at, f"guess-{i}")
-    password(at, "tulip-42")  # the 6th within a minute
-    assert not train_button(at)
-    assert any("Too many attempts" in e.value for e in at.sidebar.error)
+    first, second = page("pages/train.py"), page("pages/train.py")
+    for i in range(3):
+        password(first, f"guess-{i}")
+    for i in range(2):
+        password(second, f"again-{i}")  # the 5th wrong try from this address locks it for a while
+    assert any("Too many wrong tries: try again in" in e.value for e in second.sidebar.error)
+    assert second.sidebar.text_input(key="teacher_password_field").disabled
+    fresh = page("pages/train.py")  # a reload: locked out all the same (the server refuses a try sent anyway:
+    assert not train_button(fresh)   # tests/test_teacher.py)
+    assert fresh.sidebar.text_input(key="teacher_password_field").disabled
+    assert any("try again in" in e.value for e in fresh.sidebar.error)
 
 
 def test_without_a_password_everything_is_open(class_db, tiny_models, monkeypatch):

@@ -181,3 +181,21 @@ def test_broken_evaluation_files_are_said_not_raised(monkeypatch, tiny_bundle, t
     (models / name / "evaluation.json").write_text("{not json")
     at = _run(at, name)
     assert any("evaluation.json cannot be read" in e.value for e in at.error)
+
+
+@needs_shared
+def test_with_a_teacher_set_the_heavy_work_is_the_teachers(monkeypatch):
+    """A student gets the stored evaluation and the quick SHAP methods; the unlocked teacher gets the whole test
+    set afresh and the Partition explainer."""
+    monkeypatch.setenv("HWLAB_TEACHER_PASSWORD", "tulip-42")
+    at = _open(monkeypatch, "pages/evaluation.py", model="mnist-logreg_l2")
+    assert not [b for b in at.button if b.key == "evaluate_afresh"]
+    assert any("The teacher evaluates afresh" in c.value for c in at.caption)
+    next(b for b in at.button if b.key and b.key.startswith("mis-explain-")).click()
+    at = _run(at, "mnist-logreg_l2")
+    shap_methods = lambda: next(r for r in at.radio if r.label == "SHAP method").options  # noqa: E731
+    assert shap_methods() and not any("Partition" in o for o in shap_methods())
+    at.session_state["teacher_unlocked"] = True  # what the right password does (tests/test_app_class.py)
+    at = _run(at, "mnist-logreg_l2")
+    assert [b for b in at.button if b.key == "evaluate_afresh"]
+    assert any("Partition" in o for o in shap_methods())

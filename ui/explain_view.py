@@ -12,6 +12,7 @@ from PIL import Image
 
 from core import explain, pictures, registry
 from core.errors import HWLabError
+from ui import teacher_lock
 from ui.charts import unit_bars
 from ui.state import dataset_on_disk
 
@@ -52,10 +53,15 @@ def show_shap(pred: registry.Predictor, x: np.ndarray, key: str, true_label: Opt
     """SHAP maps of the top 3 classes over the input: red supports the class, blue opposes it."""
     name = pred.bundle.name
     methods = list(explain.METHODS)
+    if not teacher_lock.is_teacher():  # Partition SHAP is heavy: the teacher's, when a teacher is set
+        methods.remove("partition")
+        if st.session_state.get(f"{key}-shap-method") not in methods:
+            st.session_state.pop(f"{key}-shap-method", None)  # picked while this session was the teacher's
     method = st.radio("SHAP method", methods, format_func=explain.METHODS.get, horizontal=True,
                       key=f"{key}-shap-method", help="GradientExplainer is the fastest (under a second). DeepExplainer "
                       "(DeepLIFT) takes a few seconds; the Partition explainer masks regions of the image and "
-                      "needs about 20 s to get ready the first time (shap compiles it), then about a second.")
+                      "needs about 20 s to get ready the first time (shap compiles it), then about a second"
+                      + ("." if "partition" in methods else ": it is the teacher's."))
     memo = st.session_state.setdefault("_shap_memo", {})
     k = _key_of(f"{name}@{pred.bundle.mtime}", method, x)
     att = memo.get(k)

@@ -1,4 +1,4 @@
-"""A sliding-window rate limit: at most `limit` events in `window` seconds (sends, password attempts)."""
+"""A sliding-window rate limit: at most `limit` events in `window` seconds (sends)."""
 from __future__ import annotations
 
 import time
@@ -32,4 +32,3 @@ class RateLimit:
 
 
 SENDS_PER_MINUTE = 20
-PASSWORD_ATTEMPTS_PER_MINUTE = 5
