@@ -77,10 +77,13 @@ def seat() -> str:
 
 
 def teacher_identity() -> Optional[str]:
-    """Who the teacher of this session is, for rooms.owns: the unlocked browser session (a token of its own).
-    A signed-in teacher's e-mail can be returned here instead."""
-    if not teacher_lock.is_teacher():
+    """Who the teacher of this session is, for rooms.owns: a signed-in teacher's e-mail (the same in every tab
+    and after a restart), else the unlocked browser session (a token of its own)."""
+    who = teacher_lock.identity()
+    if who is None:
         return None
+    if "@" in who:
+        return who
     return st.session_state.setdefault(TEACHER, "session:" + secrets.token_urlsafe(16))
 
 
