@@ -1,6 +1,7 @@
 """On the Draw page: "Your name" (kept for the session) and "Send to the class", with the label the student
 meant preset to the prediction. One press sends one drawing and clears the canvas for the next one; at most
-20 a minute a session. A refused or failed send keeps the drawing and says why in a sentence."""
+20 a minute per nickname and per device, kept by the server (core/classroom/limits.py), so a new tab
+or a script gets no more. A refused or failed send keeps the drawing and says why in a sentence."""
 from __future__ import annotations
 
 import hashlib
@@ -9,7 +10,7 @@ from typing import Callable
 import numpy as np
 import streamlit as st
 
-from core.classroom.limits import SENDS_PER_MINUTE, RateLimit
+from core.classroom.limits import SENDS_PER_MINUTE, send_wait_s
 from core.classroom.pictures import thumbnail_png
 from core.classroom.store import BadClassInput, ClassStoreError, MAX_NAME, clean_student, open_store
 from core.errors import HWLabError
@@ -17,7 +18,6 @@ from core.errors import HWLabError
 NICK = "class_nickname"  # survives the field's absence (another page)
 FIELD = "class_nickname_field"
 SENT = "class_sent"  # the digest of the last drawing sent: one press, one drawing
-LIMIT = "class_send_limit"
 JUST_SENT = "class_just_sent"  # the label of the drawing a send just took away (said once, under the empty canvas)
 PROBLEM = "class_send_problem"  # (kind, sentence) when a send was refused or failed: said once, the drawing stays
 # The drawing on the canvas, for the Send button's callback: one slot, overwritten by the next drawing. Not the
@@ -42,12 +42,12 @@ def _send(digest: str, clear: Callable[[], None]) -> None:
         return  # a second press on the same drawing (a double click), or a drawing already replaced
     _, pred, prepared, image, probs = pending
     label = st.session_state.get(_label_key(digest), pred.classes[int(np.argmax(probs))])
-    limit = st.session_state.setdefault(LIMIT, RateLimit(SENDS_PER_MINUTE))
     try:
         student = clean_student(st.session_state.get(NICK))
-        if not limit.allow():
+        wait = send_wait_s(student, None, st.context.ip_address)
+        if wait:
             st.session_state[PROBLEM] = ("warning", f"That is {SENDS_PER_MINUTE} drawings this minute: wait "
-                                                    f"{max(1, round(limit.wait_s()))} s before the next.")
+                                                    f"{max(1, round(wait))} s before the next.")
             return
         open_store().add(student, label, prepared.x, pred.style, pred.bundle.name, pred.classes, probs,
                          canvas_png=None if image is None else thumbnail_png(image))

@@ -1,9 +1,13 @@
-"""A sliding-window rate limit: at most `limit` events in `window` seconds (sends, password attempts)."""
+"""Sliding-window rate limits: at most `limit` events in `window` seconds (sends, password attempts). RateLimit
+counts one stream of events; KeyedRateLimit keeps one per key (a nickname, a client address) for the whole
+server process, so that every browser session of a student, a new tab or a script, shares it. Several app
+servers behind one proxy each keep their own (the drawings cap of the class store bounds them all)."""
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
-from typing import Optional
+from typing import Hashable, Optional
 
 
 class RateLimit:
@@ -31,5 +35,55 @@ class RateLimit:
         return 0.0 if len(self.times) < self.limit else self.window - (now - self.times[0])
 
 
-SENDS_PER_MINUTE = 20
+class KeyedRateLimit:
+    """One RateLimit per key, shared by every thread (browser session) of this process."""
+
+    def __init__(self, limit: int, window: float = 60.0):
+        self.limit, self.window = limit, window
+        self._by_key: dict[Hashable, RateLimit] = {}
+        self._lock = threading.Lock()
+
+    def _get(self, key: Hashable, now: float) -> RateLimit:
+        if key not in self._by_key and len(self._by_key) >= 10_000:  # forget the keys that went quiet
+            for k in [k for k, r in self._by_key.items() if not r.wait_s(now) and not r.times]:
+                del self._by_key[k]
+        return self._by_key.setdefault(key, RateLimit(self.limit, self.window))
+
+    def wait_s(self, key: Hashable, now: Optional[float] = None) -> float:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            return self._get(key, now).wait_s(now)
+
+
+def allow_all(checks: list[tuple[KeyedRateLimit, Hashable]], now: Optional[float] = None) -> float:
+    """Counts one event against every (limit, key) when all of them allow it and returns 0.0; else counts
+    nothing and returns the seconds until all would allow it."""
+    now = time.monotonic() if now is None else now
+    with _ALL_LOCK:
+        wait = max((limit.wait_s(key, now) for limit, key in checks), default=0.0)
+        if wait > 0:
+            return wait
+        for limit, key in checks:
+            with limit._lock:
+                limit._get(key, now).allow(now)
+        return 0.0
+
+
+_ALL_LOCK = threading.Lock()  # a check and its counting are one step, across limits
+
+SENDS_PER_MINUTE = 20  # per nickname and room, from any number of browser sessions
+SENDS_PER_ADDRESS_PER_MINUTE = 40  # per client address: two students sharing a tablet, not a script
+_SENDS_BY_NAME = KeyedRateLimit(SENDS_PER_MINUTE)
+_SENDS_BY_ADDRESS = KeyedRateLimit(SENDS_PER_ADDRESS_PER_MINUTE)
+
+
+def send_wait_s(nickname: str, room: Optional[str], address: Optional[str], now: Optional[float] = None) -> float:
+    """Counts one send to the class wall and returns 0.0, or refuses it (nothing counted) and returns the seconds
+    until the next one is allowed. Limited per nickname in its room (case aside) and per client address
+    (`st.context.ip_address`; None for a loopback client, such as a proxy in front, which the nickname limit
+    still covers)."""
+    checks = [(_SENDS_BY_NAME, (room, nickname.casefold()))]
+    if address:
+        checks.append((_SENDS_BY_ADDRESS, address))
+    return allow_all(checks, now)
 PASSWORD_ATTEMPTS_PER_MINUTE = 5

@@ -32,7 +32,9 @@ def read_input_png(data: bytes) -> np.ndarray:
             if im.size != (28, 28):
                 raise ValueError(f"a 28x28 input must be 28x28 pixels, not {im.size[0]}x{im.size[1]}")
             return np.asarray(im.convert("L"), np.uint8)
-    except (UnidentifiedImageError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:  # Pillow's own check, from the header: far larger than 28x28
+        raise ValueError("a 28x28 input must be 28x28 pixels, not a picture too large to read") from None
+    except UnidentifiedImageError:
         raise ValueError("a 28x28 input is not a PNG picture") from None
     except (OSError, SyntaxError) as exc:
         raise ValueError(f"a 28x28 input is damaged ({exc})") from None

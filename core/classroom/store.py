@@ -21,6 +21,7 @@ from . import schema
 from .schema import class_sessions, drawings
 
 MAX_NAME = 24
+MAX_DRAWINGS_PER_SESSION = 5_000  # a class session keeps at most this many; the wall reads no more
 
 
 class ClassStoreError(HWLabError):
@@ -177,6 +178,11 @@ class Store:
         if not values:
             return []
         sid = session_id or self.current_session()["id"]
+        # Counted before the insert's transaction, so a send never waits on another's: concurrent sends can pass
+        # the cap by a few, and the wall still reads no more than the cap (wall.live_rows).
+        if self.count(sid) + len(values) > MAX_DRAWINGS_PER_SESSION:
+            raise BadClassInput(f"This class session has {MAX_DRAWINGS_PER_SESSION:,} drawings, as many as one "
+                                f"session keeps: the teacher can start a new class session for more.")
         with self.engine.begin() as conn:
             return [conn.execute(sa.insert(drawings).values(session_id=sid, **v).returning(drawings.c.id)).scalar()
                     for v in values]

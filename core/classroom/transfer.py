@@ -16,16 +16,16 @@ import numpy as np
 from ..errors import HWLabError
 from ..preprocess import MAX_UPLOAD_BYTES
 from .pictures import input_png, read_input_png
-from .store import Store
+from .store import MAX_DRAWINGS_PER_SESSION, Store
 
 FIELDS = ["file", "input", "label", "student", "session", "created", "model", "prediction", "confidence"]
 # An import's bounds, checked from the zip's directory before anything is unpacked (a zip bomb is refused, not
 # read): an export holds two small PNGs per drawing (a 140 px thumbnail and the 28x28 input) and labels.csv.
-MAX_IMPORT_ROWS = 100_000  # drawings (20 class sessions at the store's cap)
+MAX_IMPORT_ROWS = MAX_DRAWINGS_PER_SESSION  # an import goes into one class session
 MAX_ZIP_FILES = 2 * MAX_IMPORT_ROWS + 10
 MAX_MEMBER_BYTES = MAX_UPLOAD_BYTES  # a picture: the upload limit
 MAX_LABELS_BYTES = 50 * 1024 * 1024  # labels.csv: about 200 bytes a row
-MAX_ZIP_BYTES = 500 * 1024 * 1024  # everything unpacked
+MAX_ZIP_BYTES = 200 * 1024 * 1024  # everything unpacked (a full session's export is about 20 MB)
 
 
 def _safe_label(label: str) -> str:
