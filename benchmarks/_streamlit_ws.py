@@ -112,12 +112,13 @@ class StreamlitSession:
 
     def upload(self, widget_id: str, name: str, data: bytes, timeout: float = 120) -> tuple[int, tuple]:
         """Uploads `data` for a file uploader as the browser does (an HTTP PUT to the session's upload route, with
-        the XSRF cookie and token); returns (HTTP status, the widget state to send with the next rerun)."""
+        the XSRF cookie and token); returns (HTTP status, the widget state to send with the next rerun). Status 0:
+        the server closed the connection before the body was sent (an upload over server.maxUploadSize)."""
         from streamlit.proto.Common_pb2 import FileUploaderState
 
         base = f"http://{self.host}"
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar := http.cookiejar.CookieJar()))
-        opener.open(base + "/", timeout=timeout).read()
+        opener.open(base + "/_stcore/health", timeout=timeout).read()  # it sets the XSRF cookie
         xsrf = next((c.value for c in jar if c.name == "_streamlit_xsrf"), "")
         file_id = uuid.uuid4().hex
         boundary = uuid.uuid4().hex
@@ -130,6 +131,10 @@ class StreamlitSession:
             status = opener.open(req, timeout=timeout).status
         except urllib.error.HTTPError as exc:
             status = exc.code
+        except urllib.error.URLError as exc:  # refused from its Content-Length while the body was still going
+            if not isinstance(exc.reason, (ConnectionResetError, BrokenPipeError)):
+                raise
+            status = 0
         state = FileUploaderState()
         info = state.uploaded_file_info.add()
         info.file_id, info.name, info.size = file_id, name, len(data)
