@@ -128,3 +128,13 @@ def test_the_servers_upload_limit_fits_kaggles_train_csv_and_no_more():
 
     mb = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["server"]["maxUploadSize"]
     assert 76_775_041 <= mb * 2**20 <= 100 * 2**20  # train.csv's size in bytes; Streamlit's default was 200 MB
+
+
+def test_quiet_keys_are_forgotten_and_busy_ones_kept(monkeypatch):
+    limit = limits.KeyedRateLimit(2, window=60)
+    monkeypatch.setattr(limit, "MAX_KEYS", 3)
+    limit.allow("busy", now=100.0)
+    limit.allow("old-1", now=0.0)
+    limit.allow("old-2", now=0.0)
+    limit.allow("new", now=100.0)  # a fourth key: the two whose events left the window go
+    assert set(limit._by_key) == {"busy", "new"}

@@ -38,21 +38,33 @@ class RateLimit:
 class KeyedRateLimit:
     """One RateLimit per key, shared by every thread (browser session) of this process."""
 
+    MAX_KEYS = 10_000  # past this many, the keys with no event left in the window are forgotten
+
     def __init__(self, limit: int, window: float = 60.0):
         self.limit, self.window = limit, window
         self._by_key: dict[Hashable, RateLimit] = {}
         self._lock = threading.Lock()
 
     def _get(self, key: Hashable, now: float) -> RateLimit:
-        if key not in self._by_key and len(self._by_key) >= 10_000:  # forget the keys that went quiet
-            for k in [k for k, r in self._by_key.items() if not r.wait_s(now) and not r.times]:
-                del self._by_key[k]
+        if key not in self._by_key and len(self._by_key) >= self.MAX_KEYS:
+            for k, r in list(self._by_key.items()):
+                r.wait_s(now)  # drops the events older than the window
+                if not r.times:
+                    del self._by_key[k]
         return self._by_key.setdefault(key, RateLimit(self.limit, self.window))
 
     def wait_s(self, key: Hashable, now: Optional[float] = None) -> float:
         now = time.monotonic() if now is None else now
         with self._lock:
             return self._get(key, now).wait_s(now)
+
+    def allow(self, key: Hashable, now: Optional[float] = None) -> bool:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            return self._get(key, now).allow(now)
+
+
+_ALL_LOCK = threading.Lock()  # a check and its counting are one step, across limits
 
 
 def allow_all(checks: list[tuple[KeyedRateLimit, Hashable]], now: Optional[float] = None) -> float:
@@ -64,12 +76,9 @@ def allow_all(checks: list[tuple[KeyedRateLimit, Hashable]], now: Optional[float
         if wait > 0:
             return wait
         for limit, key in checks:
-            with limit._lock:
-                limit._get(key, now).allow(now)
+            limit.allow(key, now)
         return 0.0
 
-
-_ALL_LOCK = threading.Lock()  # a check and its counting are one step, across limits
 
 SENDS_PER_MINUTE = 20  # per nickname and room, from any number of browser sessions
 SENDS_PER_ADDRESS_PER_MINUTE = 40  # per client address: two students sharing a tablet, not a script
