@@ -46,10 +46,23 @@ class Prepared:
 
 
 # ---------------------------------------------------------------- reading pictures
+def check_size(size: int, name: str = "picture") -> None:
+    """BadImage when a picture of `size` bytes is over the 10 MB limit."""
+    if size > MAX_UPLOAD_BYTES:
+        raise BadImage(f"{name} is {size / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+
+
+def read_upload(upload) -> np.ndarray:
+    """A picture uploaded through st.file_uploader (an UploadedFile: name, size, getvalue) as read_image reads
+    it, its size checked by the server before its bytes are copied or decoded: the uploader's own limit is only
+    told to the browser, and a script can send anything up to server.maxUploadSize."""
+    check_size(upload.size, upload.name)
+    return read_image(upload.getvalue(), upload.name)
+
+
 def read_image(data: bytes, name: str = "picture") -> np.ndarray:
     """Decode an uploaded picture into an RGBA uint8 array, or raise BadImage with a sentence."""
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise BadImage(f"{name} is {len(data) / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+    check_size(len(data), name)
     if not data:
         raise BadImage(f"{name} is empty.")
     try:

@@ -3,7 +3,7 @@ import streamlit as st
 
 from core.cpu_share import mark_app_busy
 from core.errors import BadImage
-from core.preprocess import MAX_UPLOAD_BYTES, prepare, read_image
+from core.preprocess import MAX_UPLOAD_BYTES, prepare, read_upload
 from core.classroom.store import ClassStoreError, open_store
 from ui import draw_layout
 from ui import rooms as class_rooms
@@ -90,7 +90,7 @@ with st.expander(":material/photo_camera: Or upload a photo or scan of one handw
                           type=["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"])
     if up is not None:
         try:
-            picture = read_image(up.getvalue(), up.name)
+            picture = read_upload(up)  # its size checked before it is read
             prepared = prepare(picture, pred.style)
         except BadImage as exc:
             st.error(str(exc))

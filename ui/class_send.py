@@ -1,8 +1,9 @@
 """On the Draw page: "Your name" (kept for the session) and "Send to the class", with the label the student
 meant preset to the prediction. One press sends one drawing, to the session's room (ui/rooms.py; none: the
-default room), and clears the canvas for the next one; at most 20 a minute a session. A nickname another browser
-holds in the room is refused (core/classroom/rooms.py). A refused or failed send keeps the drawing and says why
-in a sentence."""
+default room), and clears the canvas for the next one; at most 20 a minute per nickname and per device, kept
+by the server (core/classroom/limits.py), so a new tab or a script gets no more. A nickname another browser
+holds in the room is refused (core/classroom/rooms.py). A refused or failed send keeps the drawing and says
+why in a sentence."""
 from __future__ import annotations
 
 import hashlib
@@ -12,16 +13,16 @@ import numpy as np
 import streamlit as st
 
 from core.classroom import rooms
-from core.classroom.limits import SENDS_PER_MINUTE, RateLimit
+from core.classroom.limits import SENDS_PER_MINUTE, send_wait_s
 from core.classroom.pictures import thumbnail_png
 from core.classroom.store import BadClassInput, ClassStoreError, MAX_NAME, clean_student, open_store
 from core.errors import HWLabError
 from ui import rooms as class_rooms
+from ui import teacher_lock
 
 NICK = "class_nickname"  # survives the field's absence (another page)
 FIELD = "class_nickname_field"
 SENT = "class_sent"  # the digest of the last drawing sent: one press, one drawing
-LIMIT = "class_send_limit"
 JUST_SENT = "class_just_sent"  # the label of the drawing a send just took away (said once, under the empty canvas)
 PROBLEM = "class_send_problem"  # (kind, sentence) when a send was refused or failed: said once, the drawing stays
 # The drawing on the canvas, for the Send button's callback: one slot, overwritten by the next drawing. Not the
@@ -46,12 +47,12 @@ def _send(digest: str, clear: Callable[[], None]) -> None:
         return  # a second press on the same drawing (a double click), or a drawing already replaced
     _, pred, prepared, image, probs = pending
     label = st.session_state.get(_label_key(digest), pred.classes[int(np.argmax(probs))])
-    limit = st.session_state.setdefault(LIMIT, RateLimit(SENDS_PER_MINUTE))
     try:
         student = clean_student(st.session_state.get(NICK))
-        if not limit.allow():
+        wait = send_wait_s(student, class_rooms.room_id(), teacher_lock.client_address())
+        if wait:
             st.session_state[PROBLEM] = ("warning", f"That is {SENDS_PER_MINUTE} drawings this minute: wait "
-                                                    f"{max(1, round(limit.wait_s()))} s before the next.")
+                                                    f"{max(1, round(wait))} s before the next.")
             return
         store, room_id = open_store(), class_rooms.room_id()
         student = rooms.claim_nickname(store, room_id, student, class_rooms.seat())

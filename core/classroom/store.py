@@ -23,6 +23,7 @@ from . import schema
 from .schema import class_sessions, drawings, nicknames, rooms
 
 MAX_NAME = 24
+MAX_DRAWINGS_PER_SESSION = 5_000  # a class session keeps at most this many; the wall reads no more
 
 
 class ClassStoreError(HWLabError):
@@ -212,6 +213,11 @@ class Store:
         if session_id is None:
             self.current_session(room_id)  # there is one (it starts one where every session was archived)
         target = session_id if session_id is not None else self._current_id(room_id)
+        # Counted before the insert's transaction, so a send never waits on another's: concurrent sends can pass
+        # the cap by a few, and the wall still reads no more than the cap (wall.live_rows).
+        if self.count(session_id, room_id=room_id) + len(values) > MAX_DRAWINGS_PER_SESSION:
+            raise BadClassInput(f"This class session has {MAX_DRAWINGS_PER_SESSION:,} drawings, as many as one "
+                                f"session keeps: the teacher can start a new class session for more.")
         ids = []
         with self.engine.begin() as conn:
             for v in values:
