@@ -21,19 +21,21 @@ def class_db(tmp_path, monkeypatch):
     return open_store()
 
 
-def _sender(nickname: str, sends: int) -> None:
-    """A Draw page's Send button pressed `sends` times on new drawings, in one browser session (AppTest script)."""
+def _sender(nickname: str, sends: int, seat: str) -> None:
+    """A Draw page's Send button pressed `sends` times on new drawings, in one browser session (AppTest script)
+    whose link holds the seat `seat` (the same student in a new tab: the room lets that seat keep its nickname)."""
     import types
 
     import numpy as np
     import streamlit as st
 
-    from ui import class_send
+    from ui import class_send, rooms
 
     pred = types.SimpleNamespace(classes=[str(i) for i in range(10)], style="mnist",
                                  bundle=types.SimpleNamespace(name="a-model"))
     probs = np.eye(10)[7]
     said = []
+    st.session_state[rooms.SEAT] = seat
     for i in range(sends):
         digest = f"{id(st.session_state)}-{i}"
         x = np.full((1, 28, 28, 1), (i + 1) / (sends + 1), np.float32)
@@ -46,8 +48,8 @@ def _sender(nickname: str, sends: int) -> None:
         st.text(s)
 
 
-def _session(nickname: str, sends: int) -> list[str]:
-    at = AppTest.from_function(_sender, args=(nickname, sends), default_timeout=60).run()
+def _session(nickname: str, sends: int, seat: str = "seat-of-one-student-0001") -> list[str]:
+    at = AppTest.from_function(_sender, args=(nickname, sends, seat), default_timeout=60).run()
     assert not at.exception, at.exception
     return [t.value for t in at.text]
 
