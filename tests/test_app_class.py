@@ -46,11 +46,8 @@ def page(path: str, **state) -> AppTest:
 
 
 def password(at, text: str) -> None:
-    """Types into the sidebar's field and presses Enter. AppTest runs a page by itself after its first run (its
-    pages-folder convention, see ui.state.page_frame): the flag makes the run go through app.py, sidebar and all.
-    The field's callback has run by then, so nothing typed is lost."""
+    """Types into the sidebar's field and presses Enter."""
     at.sidebar.text_input(key="teacher_password_field").input(text)
-    at.session_state["_left_pages_folder"] = False
     at.run()
 
 
@@ -65,7 +62,7 @@ def all_text(at) -> str:
 
 def test_students_see_a_sentence_and_the_password_brings_the_train_button(class_db, tiny_models, monkeypatch):
     monkeypatch.setenv("HWLAB_TEACHER_PASSWORD", "tulip-42")
-    at = page("pages/train.py")
+    at = page("app_pages/train.py")
     assert not train_button(at)
     assert any("The teacher starts and cancels training" in i.value for i in at.info)
     field = at.sidebar.text_input(key="teacher_password_field")
@@ -81,7 +78,7 @@ def test_students_see_a_sentence_and_the_password_brings_the_train_button(class_
 
 def test_password_attempts_are_limited(class_db, tiny_models, monkeypatch):
     monkeypatch.setenv("HWLAB_TEACHER_PASSWORD", "tulip-42")
-    at = page("pages/train.py")
+    at = page("app_pages/train.py")
     for i in range(5):
         password(at, f"guess-{i}")
     password(at, "tulip-42")  # the 6th within a minute
@@ -91,7 +88,7 @@ def test_password_attempts_are_limited(class_db, tiny_models, monkeypatch):
 
 def test_without_a_password_everything_is_open(class_db, tiny_models, monkeypatch):
     monkeypatch.delenv("HWLAB_TEACHER_PASSWORD", raising=False)
-    at = page("pages/train.py")
+    at = page("app_pages/train.py")
     assert train_button(at)
     assert not [t for t in at.sidebar.text_input if t.label == "Teacher password"]
 
@@ -119,7 +116,7 @@ def test_the_wall_shows_filters_explains_and_the_teacher_deletes(class_db, tiny_
     monkeypatch.delenv("HWLAB_TEACHER_PASSWORD", raising=False)
     _send(class_db, "**Ann**<script>", "1", 1, 0.95, tiny_models)
     fooled = _send(class_db, "ben", "7", 1, 0.9, tiny_models)  # meant 7, read 1 at 90%: a successful fool
-    at = page("pages/class.py")
+    at = page("app_pages/class.py")
     # The grid is one element; its JavaScript puts each nickname in the page with textContent (text, never
     # Markdown or HTML: tests/e2e/test_e2e_class.py reads it in Chromium).
     assert [c["student"] for c in cards(at)] == ["ben", "**Ann**<script>"]  # newest first
@@ -148,7 +145,7 @@ def test_the_wall_shows_filters_explains_and_the_teacher_deletes(class_db, tiny_
 def test_the_wall_is_read_only_for_students_and_new_sessions_archive(class_db, tiny_models, monkeypatch):
     _send(class_db, "ann", "1", 1, 0.95, tiny_models)
     monkeypatch.setenv("HWLAB_TEACHER_PASSWORD", "tulip-42")
-    at = page("pages/class.py")
+    at = page("app_pages/class.py")
     assert any("The teacher manages the class session" in i.value for i in at.info)
     assert not [b for b in at.button if b.label == "Start a new class session"]
     password(at, "tulip-42")
@@ -160,7 +157,7 @@ def test_the_wall_is_read_only_for_students_and_new_sessions_archive(class_db, t
 
 def test_an_unreachable_database_is_a_sentence_and_drawing_still_works(tiny_models, monkeypatch):
     monkeypatch.setenv("HWLAB_DB_URL", "postgresql+psycopg://u:pw@127.0.0.1:1/class")
-    at = page("pages/class.py")
+    at = page("app_pages/class.py")
     assert any("cannot be used right now" in e.value for e in at.error)
-    at.switch_page("pages/draw.py").run()
+    at.switch_page("app_pages/draw.py").run()
     assert not at.exception and at.text_input(key="class_nickname_field").label == "Your name"
