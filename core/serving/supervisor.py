@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import os
 import shutil
+import secrets
 import signal
 import socket
 import subprocess
@@ -94,12 +95,12 @@ class AppProcess:
                 "--server.address", "127.0.0.1", "--server.port", str(self.port),
                 "--server.headless", "true", "--browser.gatherUsageStats", "false"]
 
-    def start(self) -> None:
+    def start(self, env: dict[str, str] | None = None) -> None:
         self.started = time.monotonic()
         self.history = [t for t in self.history if self.started - t < 120] + [self.started]
         self.up_since, self.last_check = None, 0.0
         with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen(self.command(), cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out,
+            self.proc = subprocess.Popen(self.command(), cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
                                          stderr=subprocess.STDOUT, start_new_session=True,
                                          preexec_fn=_die_with_parent)
 
@@ -134,6 +135,9 @@ class Serve:
         self.apps = [AppProcess(i + 1, free_port(), self.folder / f"app-{i + 1}.log") for i in range(processes)]
         self.proxy: subprocess.Popen | None = None
         self.conf: Path | None = None
+        # One cookie secret for every process, so a cookie Streamlit signed in one (a sign-in) is good in another.
+        self.env = {**os.environ}
+        self.env.setdefault("STREAMLIT_SERVER_COOKIE_SECRET", secrets.token_hex(32))
 
     @property
     def listen(self) -> str:
@@ -149,7 +153,7 @@ class Serve:
         self.conf = nginx.write_config(self.listen, [f"127.0.0.1:{a.port}" for a in self.apps], self.folder)
         nginx.check(self.nginx_program, self.conf)
         for app in self.apps:
-            app.start()
+            app.start(self.env)
         self._start_proxy()
         self.say(f"serve: {len(self.apps)} app processes starting (logs in {self.folder}); "
                  f"nginx on {self.listen}")
@@ -210,7 +214,7 @@ class Serve:
                     code = app.proc.returncode if app.proc else None
                     self.say(f"serve: app process {app.slot} (port {app.port}) ended (code {code}): restarting it")
                     app.restarts += 1
-                    app.start()
+                    app.start(self.env)
                 continue
             if now - app.last_check >= HEALTH_EVERY_S:
                 app.last_check = now
