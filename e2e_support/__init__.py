@@ -29,9 +29,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(env_extra: dict | None = None, timeout: float = 90.0):
-    """(process, url) of a fresh `streamlit run app.py`, once its health check answers."""
-    port = free_port()
+def start_app(env_extra: dict | None = None, timeout: float = 90.0, port: int | None = None):
+    """(process, url) of a fresh `streamlit run app.py` (on `port`, else a free one), once its health check
+    answers."""
+    port = port or free_port()
     env = {**os.environ, **(env_extra or {})}
     log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"hwlab-e2e-{port}.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
