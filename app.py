@@ -7,12 +7,12 @@ from ui.teacher_lock import sidebar_field as teacher_password_field
 
 st.set_page_config(page_title="Handwriting Lab", page_icon=":material/draw:", layout="wide")
 nav = st.navigation([
-    st.Page("pages/draw.py", title="Draw", icon=":material/draw:", default=True),
-    st.Page("pages/models.py", title="Models", icon=":material/leaderboard:"),
-    st.Page("pages/evaluation.py", title="Evaluation", icon=":material/troubleshoot:"),
-    st.Page("pages/datasets.py", title="Datasets", icon=":material/dataset:"),
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
-    st.Page("pages/class.py", title="Class", icon=":material/groups:", url_path="class"),
+    st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:", default=True),
+    st.Page("app_pages/models.py", title="Models", icon=":material/leaderboard:"),
+    st.Page("app_pages/evaluation.py", title="Evaluation", icon=":material/troubleshoot:"),
+    st.Page("app_pages/datasets.py", title="Datasets", icon=":material/dataset:"),
+    st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("app_pages/class.py", title="Class", icon=":material/groups:", url_path="class"),
 ])
 sidebar()
 teacher_password_field()

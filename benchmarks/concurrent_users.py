@@ -401,6 +401,53 @@ async def phases(a, session, url: str, pid: int, pool, log_path: Path) -> tuple:
     return warm, cold, base, many, loads0, loads1, model_loads(log_path)
 
 
+def _figures(a, warm: Phase, base: Phase, many: Phase) -> dict:
+    """One run's figures for the JSON line: errors, p95, predictions a second, and with --class what was sent,
+    stored and the wall's refresh."""
+    lat, k = many.latencies, a.klass
+    errors = sum(many.errors.values()) + sum(base.errors.values()) + sum(warm.errors.values())
+    out = {"errors": errors, "p95_s": round(pct(lat, 0.95), 3), "median_s": round(pct(lat, 0.5), 3),
+           "predictions_per_s": round(len(lat) / a.seconds, 1), "sent": None, "stored": None,
+           "wall_refresh_p95_s": None, "load_average": [round(v, 1) for v in many.load]}
+    if k:
+        from benchmarks._class_load import stored_drawings
+
+        out.update(errors=errors + k.wall_errors, sent=k.sent, stored=stored_drawings(),
+                   wall_refresh_p95_s=round(pct(k.wall_refresh_s, 0.95), 3))
+    return out
+
+
+async def measure_served(a, processes: int, pool) -> dict:
+    """The same students against `python -m core serve --processes N` (nginx in front), on a fresh class
+    database; its figures. The app processes are serve's, so the server-side lines (script runs, model loads)
+    are not counted here, and the memory and CPU shown are serve's own."""
+    from e2e_support import start_serve, stop_serve
+
+    if a.class_mode:
+        from benchmarks._class_load import ClassLoad
+
+        a.klass = ClassLoad()
+        os.environ["HWLAB_DB_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='class-load-')}/class.db"
+    log_path = Path(tempfile.mkstemp(prefix=f"concurrent-serve-{processes}-", suffix=".log")[1])
+    proc, url = start_serve(processes, {"HWLAB_MODELS_DIR": str(MODELS)})
+    try:
+        async def session(*args):
+            await ws_session(*args, draw_s=a.draw_seconds, klass=a.klass)
+        warm, _, base, many, *_ = await phases(a, session, url, proc.pid, pool, log_path)
+    finally:
+        stop_serve(proc)
+    report(f"serve --processes {processes}", many, a.seconds, [])
+    return {**_figures(a, warm, base, many), "processes": processes}
+
+
+async def main_processes(a, pool) -> int:
+    """--processes N: N processes behind serve, then one, the same students; the last line is one JSON object."""
+    served = await measure_served(a, a.processes, pool)
+    one = await measure_served(a, 1, pool)
+    print(json.dumps({**served, "one_process": one, "sessions": a.sessions, "seconds": a.seconds}))
+    return 0 if not served["errors"] and not one["errors"] else 1
+
+
 async def main_async(a) -> int:
     log_path = Path(tempfile.gettempdir()) / f"concurrent-users-{os.getpid()}.log"
     t = time.time()
@@ -410,13 +457,15 @@ async def main_async(a) -> int:
     print(f"{len(pool)} pen digits read right by {a.model} when rendered ({time.time() - t:.0f} s to check); "
           f"clients: {a.clients}", flush=True)
     a.klass = None
+    os.environ.pop("HWLAB_TEACHER_PASSWORD", None)
+    os.environ["HWLAB_JOBS_DIR"] = tempfile.mkdtemp(prefix="concurrent-jobs-")  # the server's jobs folder
+    if a.processes:
+        return await main_processes(a, pool)
     if a.class_mode:  # a fresh class database for this run; no teacher password (students only send)
         from benchmarks._class_load import ClassLoad
 
         a.klass = ClassLoad()
         os.environ["HWLAB_DB_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='class-load-')}/class.db"
-        os.environ.pop("HWLAB_TEACHER_PASSWORD", None)
-    os.environ["HWLAB_JOBS_DIR"] = tempfile.mkdtemp(prefix="concurrent-jobs-")  # the server's jobs folder
     proc, url = start_server(log_path)
     try:
         rss0 = rss_mb(proc.pid)
@@ -495,13 +544,18 @@ def main(argv=None) -> int:
                          "page open; the last line is JSON: errors, p95_s, sent, stored, wall_refresh_p95_s")
     ap.add_argument("--with-training", action="store_true",
                     help="then the same sessions again while a training job runs (as the Train page starts one)")
+    ap.add_argument("--processes", type=int, default=None,
+                    help="the same students against `python -m core serve --processes N` (nginx in front), then "
+                         "against one process in the same run; the last line is JSON with one_process beside")
     a = ap.parse_args(argv)
-    if a.class_mode and a.clients != "websocket":
-        ap.error("--class runs with the websocket clients")
+    if (a.class_mode or a.processes) and a.clients != "websocket":
+        ap.error("--class and --processes run with the websocket clients")
+    if a.processes is not None and not 1 <= a.processes <= 64:
+        ap.error("--processes must be 1 to 64")
     if a.baseline_seconds is None:
         a.baseline_seconds = a.seconds
-    if not 1 <= a.sessions <= 50 or not 1 <= a.seconds <= 600:
-        ap.error("--sessions must be 1 to 50 and --seconds 1 to 600")
+    if not 1 <= a.sessions <= 200 or not 1 <= a.seconds <= 600:
+        ap.error("--sessions must be 1 to 200 and --seconds 1 to 600")
     return asyncio.run(main_async(a))
 
 

@@ -230,6 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .insight.cli import register as register_insight  # lineup, neighbours, read
 
     register_insight(sub)
+    from .serving import add_serve_command
+
+    add_serve_command(sub)  # python -m core serve: several app processes behind nginx
     return ap
 
 

@@ -59,6 +59,53 @@ def stop_app(proc) -> None:
         proc.kill()
 
 
+def start_serve(processes: int, env_extra: dict | None = None, timeout: float = 300.0):
+    """(process, url) of `python -m core serve --processes N` on a free port, once it says its address (every
+    app process answered its health check and nginx listens)."""
+    port = free_port()
+    env = {**os.environ, **(env_extra or {})}
+    log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"hwlab-serve-{port}.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "core", "serve", "--processes", str(processes), "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:  # serve prints one line on stdout once it is up
+        line = proc.stdout.readline()
+        if line.startswith("Handwriting Lab:"):
+            return proc, url
+    proc.kill()
+    raise RuntimeError(f"serve did not start; see {log.name}")
+
+
+def stop_serve(proc, timeout: float = 60.0) -> int:
+    """SIGTERM, as a service manager stops it; its exit code."""
+    proc.terminate()
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
+
+
+def served_by(response_headers) -> int:
+    """The loopback port of the app process that answered a request through serve's nginx (X-Served-By), from
+    a response's headers (urllib's, or Playwright's lower-case dict)."""
+    return int((response_headers.get("x-served-by") or response_headers.get("X-Served-By")).rsplit(":", 1)[1])
+
+
+def app_process_on(serve_proc, port: int):
+    """The psutil.Process of serve's app process listening on `port` (None while there is none)."""
+    import psutil
+
+    for child in psutil.Process(serve_proc.pid).children():
+        try:
+            if any(c.laddr.port == port and c.status == psutil.CONN_LISTEN for c in child.net_connections("tcp")):
+                return child
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return None
+
+
 def touch_context(browser, screen: str):
     """A Chromium context like a phone or tablet of that size: touch, mobile viewport, a 2x screen."""
     w, h = SCREENS[screen]

@@ -25,7 +25,7 @@ def class_page(**query) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     for k, v in query.items():
         at.query_params[k] = v
-    at.switch_page("pages/class.py").run()
+    at.switch_page("app_pages/class.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -75,7 +75,7 @@ def test_only_the_rooms_teacher_teaches_the_model_its_handwriting(class_db):
         class_db.add(student, "1", np.zeros((28, 28), np.uint8), "mnist", "m", DIGITS, np.eye(10)[1], room_id=room.id)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.query_params["room"] = room.code
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     assert not at.exception, at.exception
     assert "2 drawings by 2 student(s)" in "".join(c.value for c in at.caption)
     assert at.button(key="class_teach_start").disabled

@@ -33,7 +33,7 @@ def dirs(tmp_path, monkeypatch):
 def train_page() -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     assert not at.exception, at.exception
     return at
 

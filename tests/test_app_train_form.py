@@ -19,7 +19,7 @@ def page(tmp_path, monkeypatch):
         monkeypatch.setenv(var, str(tmp_path / sub))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     assert not at.exception, at.exception
     return at
 

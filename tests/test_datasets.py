@@ -224,7 +224,7 @@ def _page(timeout=120):
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
     at.run()
-    at.switch_page("pages/datasets.py")
+    at.switch_page("app_pages/datasets.py")
     at.run()
     return at
 

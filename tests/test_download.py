@@ -234,7 +234,7 @@ def test_the_datasets_page_downloads_a_missing_dataset(server, empty_data, monke
     monkeypatch.setenv("HWLAB_MODELS_DIR", str(ROOT / "models"))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    at.switch_page("pages/datasets.py").run()
+    at.switch_page("app_pages/datasets.py").run()
     assert not at.exception and str(empty_data / "mnist") in at.error[0].value and server.url in at.error[0].value
     assert not at.metric
     next(b for b in at.button if b.label.startswith("Download")).click().run()
@@ -255,7 +255,7 @@ def test_a_failed_download_on_the_page_leaves_one_error_and_no_progress_bar(empt
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.session_state["datasets-name"] = "mnist"
     at.run()
-    at.switch_page("pages/datasets.py").run()
+    at.switch_page("app_pages/datasets.py").run()
     button = next(b for b in at.button if b.label.startswith("Download"))
     size = button.label.split("about ")[1].split(" MB")[0]
     assert f"about {size} MB" in " ".join(c.value for c in at.caption)  # the page's text says the same size

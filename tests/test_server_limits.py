@@ -116,7 +116,7 @@ def test_a_50_mb_upload_from_a_student_session_is_refused_by_the_server(monkeypa
     read = []  # read_image copies and decodes a picture's bytes: it must never be reached
     monkeypatch.setattr(preprocess, "read_image", lambda data, name: read.append(name))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
-    at.switch_page("pages/draw.py").run()
+    at.switch_page("app_pages/draw.py").run()
     uploader = at.file_uploader[0]
     uploader.upload("big.png", b"\x89PNG\r\n\x1a\n" + bytes(50 * 2**20), "image/png")
     at.run()

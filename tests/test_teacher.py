@@ -95,7 +95,7 @@ def test_a_network_server_without_a_teacher_locks_the_train_page(tiny_bundle, tm
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.run()
     assert any("HWLAB_TEACHER_PASSWORD" in w.value for w in at.sidebar.warning)
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     assert not at.exception and not [b for b in at.button if b.label == "Train"]
     assert any("without a teacher password, so it is locked" in i.value for i in at.info)
     monkeypatch.setenv("HWLAB_OPEN_CLASS", "1")
@@ -130,6 +130,6 @@ def test_sign_in_configured_counts_as_a_teacher_set_and_the_password_still_works
     at.run()
     assert [b.label for b in at.sidebar.button] == ["Sign in as a teacher"]
     assert at.sidebar.text_input(key="teacher_password_field").label == "Teacher password"
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     assert not [b for b in at.button if b.label == "Train"]
     assert any("sign in as a teacher or unlock with the teacher password" in i.value for i in at.info)

@@ -19,6 +19,7 @@ from core.classroom.store import BadClassInput, ClassStoreError, MAX_NAME, clean
 from core.errors import HWLabError
 from ui import rooms as class_rooms
 from ui import teacher_lock
+from ui import remembered
 
 NICK = "class_nickname"  # survives the field's absence (another page)
 FIELD = "class_nickname_field"
@@ -33,6 +34,7 @@ PENDING = "class_send_pending"
 
 def _keep_name() -> None:
     st.session_state[NICK] = st.session_state.get(FIELD, "")
+    remembered.remember(remembered.NICKNAME, st.session_state[NICK])  # a reconnect after a restart keeps it
 
 
 def _label_key(digest: str) -> str:
@@ -73,7 +75,8 @@ def _name_and_label(pred, digest: str | None, guess: int) -> None:
     a nested fragment cost every drawing's rerun a deep copy of Streamlit's layout state (about a tenth of
     the server's Python with a class sending, py-spy --gil)."""
     if FIELD not in st.session_state:
-        st.session_state[FIELD] = st.session_state.get(NICK, "")
+        st.session_state[NICK] = st.session_state.get(NICK) or remembered.recall(remembered.NICKNAME) or ""
+        st.session_state[FIELD] = st.session_state[NICK]
     # No help tooltip: its button would also be labelled "Help for Your name" (one field for get_by_label).
     st.text_input("Your name", key=FIELD, max_chars=MAX_NAME, on_change=_keep_name,
                   placeholder="a nickname, shown on the class wall")

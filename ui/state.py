@@ -11,8 +11,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from core import config, datasets, registry  # noqa: E402
 from core.classroom.rooms import of_room  # noqa: E402
 from core.errors import HWLabError  # noqa: E402
-from ui import long_lived  # noqa: E402
-from ui.streamlit_patches import event_loop, keras_session, new_session_message, pages_folder, script_events  # noqa: E402
+from ui import long_lived, remembered  # noqa: E402
+from ui.streamlit_patches import event_loop, keras_session, new_session_message, script_events  # noqa: E402
 
 MODEL_KEY = "model_name"
 DATASET_KEY = "picker_dataset"  # the current dataset: the sidebar's choice, the one pages start from
@@ -45,8 +45,9 @@ _exit_without_teardown()
 
 
 def page_frame() -> None:
-    """First call of every page: a deep link on a fresh server runs through app.py (see pages_folder)."""
-    pages_folder.leave_pages_folder_convention()
+    """First call of every page: what the browser remembers (nickname, room, model) goes back into the page's
+    link, so a reconnect after a server restart starts from it (ui/remembered.py)."""
+    remembered.keep_in_link()
 
 
 @st.cache_data(ttl=3, show_spinner=False)
@@ -123,6 +124,8 @@ def sidebar() -> None:
         room = _room_code()
         ours = {b.card["dataset"] for b in usable if of_room(b.card, room)}  # the room's fine-tuned models first
         sets = sorted({b.card["dataset"] for b in usable}, key=lambda d: (d not in ours, d != "mnist", d))
+        if not st.session_state.get(MODEL_KEY) and remembered.recall(remembered.MODEL):
+            st.session_state[MODEL_KEY] = remembered.recall(remembered.MODEL)  # a new session: the link's model
         current = st.session_state.get(MODEL_KEY)
         cur_b = next((b for b in usable if b.name == current), None)
         if st.session_state.get(DATASET_KEY) not in sets:  # first run, or a dataset whose models are gone
@@ -138,6 +141,7 @@ def sidebar() -> None:
         titles = [b.title for b in choices]
         labels = {b.name: model_label(b, titles.count(b.title) > 1) for b in choices}
         st.sidebar.selectbox("Model", names, key=MODEL_KEY, format_func=labels.get)
+        remembered.remember(remembered.MODEL, st.session_state[MODEL_KEY])
         card = next(b.card for b in choices if b.name == st.session_state[MODEL_KEY])
         drawn = card.get("drawn_accuracy")
         st.sidebar.caption(f"Test accuracy {card.get('test_accuracy', 0):.2%}"
