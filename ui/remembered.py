@@ -1,4 +1,5 @@
-"""What a browser remembers in its link: the nickname, the class room and the sidebar's model.
+"""What a browser remembers in its link: the nickname (and the seat that holds it), the class room and the
+sidebar's model.
 
 A server restart (or, behind `python -m core serve`, a process that died) loses every session's state, and
 the browser reconnects with the address it shows. So these few values live in the link's query too
@@ -9,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 NICKNAME, ROOM, MODEL = "nickname", "room", "model"  # the link's parameters
+SEAT = "seat"  # the browser's token that holds its nickname in a room (ui/rooms.py)
 _HELD = "remembered_in_link"  # session state: {parameter: value} this session keeps in its link
 
 

@@ -18,10 +18,9 @@ import streamlit as st
 from core.classroom import rooms
 from core.classroom.rooms import Room, RoomError
 from core.classroom.store import ClassStoreError, Store
-from ui import teacher_lock
+from ui import remembered, teacher_lock
 
-QUERY = "room"  # the link's parameter: /?room=CODE, /class?room=CODE
-SEAT_QUERY = "seat"
+QUERY = remembered.ROOM  # the link's parameter: /?room=CODE, /class?room=CODE
 ROOM = "class_room"  # the Room this session is in (None: the default room)
 SEAT = "class_seat"
 TEACHER = "class_teacher_identity"
@@ -50,13 +49,12 @@ def current_room(store: Store) -> Optional[Room]:
 
 def enter(room: Room) -> None:
     st.session_state[ROOM] = room
-    if st.query_params.get(QUERY) != room.code:
-        st.query_params[QUERY] = room.code
+    remembered.remember(QUERY, room.code)  # in the link, on every page: a reconnect keeps the room
 
 
 def leave() -> None:
     st.session_state.pop(ROOM, None)
-    st.query_params.pop(QUERY, None)
+    remembered.remember(QUERY, None)
 
 
 def room_id() -> Optional[int]:
@@ -67,12 +65,11 @@ def room_id() -> Optional[int]:
 
 def seat() -> str:
     """This browser's token for holding a nickname: kept in the link's query, so that a reconnect keeps the name."""
-    token = st.session_state.get(SEAT) or st.query_params.get(SEAT_QUERY, "")
+    token = st.session_state.get(SEAT) or remembered.recall(remembered.SEAT) or ""
     if not _SEAT_PATTERN.fullmatch(token):
         token = secrets.token_urlsafe(12)
     st.session_state[SEAT] = token
-    if st.query_params.get(SEAT_QUERY) != token:
-        st.query_params[SEAT_QUERY] = token
+    remembered.remember(remembered.SEAT, token)
     return token
 
 
