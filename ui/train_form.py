@@ -193,12 +193,13 @@ def _time_it_takes(dataset: str, arch: str) -> None:
     used = min(n, int(st.session_state.get(K + "limit") or n))
     used -= datasets.validation_count(used, float(st.session_state.get(K + "validation_fraction") or 0.0))
     threads = str(train_threads())
-    est = train_estimate.estimate(arch, epochs * used, threads)
+    est = train_estimate.estimate(arch, epochs * used, threads, bool(st.session_state.get(K + "drawn_eval", True)))
     if est:
         when = datetime.fromtimestamp(est["measured"]).strftime("%Y-%m-%d %H:%M")
+        rest = ", ".join(f"{duration(v)} to {train_estimate.PARTS[k]}" for k, v in est["parts"].items())
         st.info(f"About **{duration(est['seconds'])}** on this machine with the settings below: {epochs} × "
-                f"{used:,} images at {est['images_per_s']:,.0f} images a second, plus {est['overhead_s']:.0f} s to "
-                f"load, compile, test and save (measured here, {when}).", icon=":material/timer:")
+                f"{used:,} images at {est['images_per_s']:,.0f} images a second, plus {rest} (measured here, "
+                f"{when}).", icon=":material/timer:")
         return
     c = st.columns([3, 1])
     c[0].caption(f"How long a training of {zoo.ARCHS[arch].title} takes has not been measured on this machine yet: "
