@@ -215,6 +215,7 @@ def start(settings) -> Job:
     s = settings if isinstance(settings, Settings) else Settings.from_dict(dict(settings or {}))
     requested = asdict(s)
     resolved = s.resolved()  # raises BadSettings before any folder or process exists
+    threads = train_threads()  # so does a thread cap (HWLAB_TRAIN_THREADS) out of range
     fd = _try_lock(retries=10)
     if fd is None:
         raise Busy(_busy_message(holder() or {}))
@@ -229,7 +230,7 @@ def start(settings) -> Job:
                                      "command": command_line(asdict(resolved))})
         write_json(d / "state.json", {"state": "queued", "created": _now()})
         (d / "events.jsonl").touch()
-        env = {**os.environ, **env_dirs, **thread_env(train_threads()),  # its share of the CPU: cpu_share.py
+        env = {**os.environ, **env_dirs, **thread_env(threads),  # its share of the CPU: cpu_share.py
                "HWLAB_JOB_LOCK_FD": str(fd), "PYTHONUNBUFFERED": "1",
                "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3")}
         try:

@@ -17,7 +17,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from . import cpu_share, datasets, drawn, evaluation, registry, train_estimate, zoo
+from . import config, cpu_share, datasets, drawn, evaluation, registry, train_estimate, zoo
 from .augment import augmenter
 from .classroom import dataset as class_dataset
 from .errors import DatasetMissing
@@ -247,6 +247,7 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
     events receives dicts: status, batch, epoch, evaluation, done. Raises Cancelled when cancel() says so."""
     started = time.time()
     s = settings.resolved()  # every setting is checked before any work starts
+    config.map_points()  # and so is the size of the map drawn at the end (HWLAB_MAP_POINTS)
     emit = events or (lambda e: None)
 
     def stop_if_cancelled():

@@ -10,7 +10,7 @@ from typing import Optional
 import streamlit as st
 
 from core import datasets, drawn, train_estimate, zoo
-from core.errors import HWLabError
+from core.errors import BadSettings, HWLabError
 from core.cpu_share import train_threads
 from core.train_settings import (AUGMENTATIONS, DEFAULTS, OPTIONS, PRESET_DATASETS, PRESET_TITLES, PRESETS, Option,
                                  suggested, with_preset)
@@ -192,7 +192,11 @@ def _time_it_takes(dataset: str, arch: str) -> None:
     epochs = int(st.session_state.get(K + "epochs") or 1)
     used = min(n, int(st.session_state.get(K + "limit") or n))
     used -= datasets.validation_count(used, float(st.session_state.get(K + "validation_fraction") or 0.0))
-    threads = str(train_threads())
+    try:
+        threads = str(train_threads())
+    except BadSettings as exc:  # HWLAB_TRAIN_THREADS out of range: said here, and again if Train is pressed
+        st.warning(str(exc), icon=":material/warning:")
+        return
     est = train_estimate.estimate(arch, epochs * used, threads, bool(st.session_state.get(K + "drawn_eval", True)))
     if est:
         when = datetime.fromtimestamp(est["measured"]).strftime("%Y-%m-%d %H:%M")
