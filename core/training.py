@@ -337,7 +337,7 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
 
     card = make_card(s, ds, final, dev, summary, figures, train_acc, train_seconds, len(y), extra_note, history, command)
     stop_if_cancelled()  # the last moment a cancel is honoured: from here the bundle is written atomically
-    name = registry.save_bundle(final, card, history, summary, mis, name=s.name or f"{s.dataset}-{s.arch}")
+    name = registry.save_bundle(final, card, history, summary, mis, name=s.name or zoo.bundle_name(s.dataset, s.arch))
     emit({"event": "status", "message": "drawing the map of what it learned (t-SNE of its test images)"})
     try:
         feature_map.build_and_save(name, final, ds)  # the Draw page's map works at once, offline
@@ -378,7 +378,7 @@ def make_card(s: Settings, ds, model, dev, summary, figures, train_acc, seconds,
     if extra_note:
         trained_on += "; " + extra_note
     return {
-        "name": s.name or f"{s.dataset}-{s.arch}",
+        "name": s.name or zoo.bundle_name(s.dataset, s.arch),
         "title": s.title or a.title.split(":")[0],  # short, for the picker (which groups by dataset)
         "dataset": s.dataset,
         "classes": list(ds.classes),

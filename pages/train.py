@@ -40,7 +40,7 @@ class_teach()  # "Teach the model our handwriting": fine-tune on the class's dra
 dataset, arch = recipe_pickers()
 settings = settings_form(dataset, arch, [b.name for b in bundles() if b.ok and
                                          (b.card.get("architecture") or {}).get("name") == arch],
-                         {"name": f"{dataset}-{arch}",
+                         {"name": zoo.bundle_name(dataset, arch),
                           "title": f"{zoo.ARCHS[arch].title} · {datasets.DATASETS[dataset].title}"})
 if settings is not None:
     try:
