@@ -129,6 +129,14 @@ def exclusive(command: str) -> Iterator[None]:
 _CHILDREN: dict[str, subprocess.Popen] = {}  # workers this process started (polled, so no zombies)
 
 
+def reap_children() -> None:
+    """Collect the exit status of every worker this process started that has ended: an ended child that is
+    never waited for stays in the process table as a zombie (`<defunct>`) for as long as the app runs."""
+    for job_id, child in list(_CHILDREN.items()):
+        if child.poll() is not None:
+            del _CHILDREN[job_id]
+
+
 def _proc_alive(pid: Optional[int], job_id: str) -> bool:
     """Whether `pid` is still the worker of `job_id` (not a zombie, not a recycled pid)."""
     if not pid:
@@ -277,6 +285,7 @@ def _last_word(d: Path) -> Optional[dict]:
 def get(job_id: str) -> Job:
     """The job as it stands now. A job whose process is gone without a last word is marked failed (or
     cancelled, when a cancel was asked for) here, once and for all."""
+    reap_children()  # every page that shows a job looks here
     d = _job_dir(job_id)
     meta = _read_json(d / "job.json", None)
     if not isinstance(meta, dict):
