@@ -9,6 +9,7 @@ import streamlit as st
 from core import jobs
 from core import datasets
 from core.datasets import class_drawings
+from core.classroom import dataset as class_dataset
 from core.classroom import finetune
 from core.errors import HWLabError
 from ui.state import bundles, current_model_name
@@ -58,6 +59,9 @@ def class_teach() -> None:
         st.caption(f"Fine-tunes the sidebar's model on the class's drawings ({status['how']}) mixed with the data it "
                    f"learned from, so it forgets nothing; {finetune.EPOCHS} epochs. Whole students are held out "
                    f"to measure it.")
+        alone = model and class_dataset.missing_base_sentence(model)
+        if alone:  # said before the run, never a silent training on the drawings alone
+            st.warning(alone, icon=":material/warning:")
         if st.button("Teach the model our handwriting", icon=":material/school:", key="class_teach_start",
                      disabled=not status["usable"] or not model):
             try:

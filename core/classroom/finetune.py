@@ -6,6 +6,7 @@ from __future__ import annotations
 from .. import datasets, evaluation, registry
 from ..train_settings import CLASS_TRAIN_LAST
 from ..datasets import class_drawings
+from . import base_sample
 from . import dataset as class_dataset
 from .cli import arch_of
 
@@ -31,8 +32,12 @@ def compare(before: str, after: str) -> dict:
     held = class_dataset.with_base_data(datasets.load(class_drawings.NAME, download=False), before).test
     out = {"held_out_students": {"n": len(held), "before": _accuracy(before, held), "after": _accuracy(after, held)}}
     base = class_dataset.base_dataset(before)
+    test, what = None, base
     if base and datasets.on_disk(base):
         test = datasets.load(base, download=False).test
-        out["usual_test_set"] = {"dataset": base, "n": len(test), "before": _accuracy(before, test),
+    elif base and base_sample.available(base):  # MNIST not downloaded: the sample shipped with the app
+        test, what = base_sample.load(base)[1], f"{base} (the sample shipped with the app)"
+    if test is not None:
+        out["usual_test_set"] = {"dataset": what, "n": len(test), "before": _accuracy(before, test),
                                  "after": _accuracy(after, test)}
     return out
