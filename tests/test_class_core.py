@@ -195,5 +195,8 @@ def test_the_class_commands(class_db, tiny_bundle, tmp_path, monkeypatch, capsys
     back = class_db.drawings()
     assert [(d.student, d.label) for d in back] == [("student-01", "3"), ("student-02", "7")]
     capsys.readouterr()
+    assert main(["class", "import", str(out)]) == 0  # the same zip again: its drawings are there once, and said
+    assert json.loads(capsys.readouterr().out) == {"imported": 0, "already_there": 2, "model": name}
+    assert class_db.count(all_sessions=True) == 2
     assert main(["class", "import", str(tmp_path / "3.png")]) == 2
     assert "not a zip" in capsys.readouterr().err

@@ -9,6 +9,8 @@ import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import HWLabError
 from .pictures import input_png, read_input_png
 from .store import Store
@@ -65,4 +67,24 @@ def read_zip(path: Path) -> list[dict]:
                             "input28": read_input_png(zf.read(r["input"])) if r.get("input") in names else None})
             except (KeyError, ValueError, OSError) as exc:
                 raise HWLabError(f"{path}, labels.csv line {i}: {exc}.") from None
+    return out
+
+
+def _same_drawing_key(student: str, label: str, created, x) -> tuple:
+    a = np.asarray(x)
+    if a.dtype != np.uint8:  # a model input in [0, 1]: as the store keeps it
+        a = np.round(a.astype(np.float32) * 255).clip(0, 255).astype(np.uint8)
+    return (student, label, round(created or 0), a.reshape(28, 28).tobytes())
+
+
+def not_yet_in(rows: list[dict], existing) -> list[dict]:
+    """The rows (cmd_import's: student, label, created, x) that are not already among `existing` drawings (the
+    current session's): importing the same zip twice adds its drawings once."""
+    seen = {_same_drawing_key(d.student, d.label, d.created, d.input28) for d in existing}
+    out = []
+    for r in rows:
+        key = _same_drawing_key(r["student"], r["label"], r["created"], r["x"])
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
     return out
