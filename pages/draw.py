@@ -11,7 +11,7 @@ from ui.views import show_prediction, show_waiting
 from ui.explain_view import explain_input
 from ui.class_send import class_send
 from ui.insight_view import show_insights
-from ui.several_characters import several_characters_mode, show_several_characters
+from ui.several_characters import several_characters_hint, several_characters_mode, show_several_characters
 
 page_frame()
 
@@ -93,6 +93,7 @@ with st.expander(":material/photo_camera: Or upload a photo or scan of one handw
                 st.warning("No ink found in that picture: is it blank?")
             else:
                 show_prediction(pred, prepared, "upload")
+                several_characters_hint(pred, picture, "upload")  # "205" read as one digit: say so, read each
                 if st.toggle("Explain this picture (SHAP and activations)", key="explain_upload"):
                     explain_input(pred, prepared.x, key="upload")
                 show_insights(pred, prepared.x, "upload", picture=picture)

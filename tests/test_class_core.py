@@ -127,7 +127,7 @@ def test_class_drawings_dataset_holds_out_whole_students(class_db):
 @needs_shared
 def test_offline_fine_tuning_mixes_in_the_shipped_mnist_sample_and_says_when_nothing_can_be(
         class_db, tiny_bundle, monkeypatch, tmp_path):
-    from core.classroom import base_sample
+    from core.datasets import shipped_sample as base_sample
 
     models, name = tiny_bundle  # learned from MNIST
     monkeypatch.setenv("HWLAB_MODELS_DIR", str(models))

@@ -185,6 +185,9 @@ def test_cli_insight_errors_are_sentences(shipped, tmp_path, capsys, monkeypatch
     code, _, err = _run(capsys, "lineup", "--dataset", "no-such-set", str(bad))
     assert code == 2 and err.startswith("error: No usable model") and "Traceback" not in err
     monkeypatch.setenv("HWLAB_DATA_DIR", str(tmp_path / "nothing"))
+    from core.datasets import shipped_sample
+
+    monkeypatch.setattr(shipped_sample, "FILE", tmp_path / "no-sample.npz")  # nor the sample shipped with the app
     code, _, err = _run(capsys, "neighbours", "--model", READER, str(bad))
     assert code == 2 and "MNIST" in err and err.count("\n") == 1
     with pytest.raises(SystemExit) as stop:

@@ -1,4 +1,4 @@
-"""Writes core/classroom/base_sample_mnist.npz: a stratified sample of MNIST shipped with the app, so that
+"""Writes core/datasets/mnist_sample.npz: a stratified sample of MNIST shipped with the app, so that
 "Teach the model our handwriting" mixes the model's own kind of data in even where MNIST itself was never
 downloaded (a fresh install, offline), and before/after is also measured on MNIST test images.
 
@@ -12,7 +12,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from core import datasets  # noqa: E402
-from core.classroom import base_sample  # noqa: E402
+from core.datasets import shipped_sample as base_sample  # noqa: E402
 
 
 def stratified(y: np.ndarray, per_class: int, seed: int) -> np.ndarray:

@@ -80,3 +80,14 @@ def show_several_characters(pred: registry.Predictor) -> None:
         show_reading(pred, canvas.image_data, "wide")
     else:
         show_reading(pred, np.zeros((HEIGHT, WIDTH, 4), np.uint8), "wide")
+
+
+def several_characters_hint(pred: registry.Predictor, picture: np.ndarray, key: str) -> None:
+    """Under an uploaded picture's answer: when its ink splits into several characters ("205"), say that it was
+    read as one, and offer to read each of them (as "Write several characters" does)."""
+    from core.insight.segment import split
+
+    n = len(split(picture, pred.style))
+    if n > 1 and st.toggle(f"This picture seems to hold {n} characters, read above as one: read each of them",
+                           key=f"{key}-several"):
+        show_reading(pred, picture, key)

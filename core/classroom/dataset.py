@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import datasets as ds_mod
 from ..datasets.class_drawings import NAME
-from . import base_sample
+from ..datasets import shipped_sample as base_sample
 
 CLASS_REPEAT = 3  # the class's drawings are seen this many times an epoch, beside the model's own data
 BASE_PER_DRAWING = 4  # images of the model's own training data mixed in per class drawing (at least 2,000)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from .. import datasets, evaluation, registry
 from ..train_settings import CLASS_TRAIN_LAST
 from ..datasets import class_drawings
-from . import base_sample
+from ..datasets import shipped_sample as base_sample
 from . import dataset as class_dataset
 from .cli import arch_of
 
