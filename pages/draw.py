@@ -18,7 +18,7 @@ page_frame()
 present = draw_layout.presenter_view()
 draw_layout.page_style(present)
 draw_layout.title(":material/draw: Handwriting Lab")
-about_model = st.empty()  # filled once the model is loaded: "Loading the model…" is never drawn over it
+about_model = st.container(key="draw_model").empty()  # filled once the model is loaded: "Loading the model…" is never drawn over it
 pred = current_predictor()
 if pred is None:
     st.stop()
