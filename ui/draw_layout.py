@@ -41,8 +41,8 @@ _PRESENT_CSS = """
 .st-key-draw_title { display: none; }
 div:has(> .st-key-verdict_canvas) { max-width: 40rem; }
 /* The captions around the answer ("What the model sees (28×28)", the model's line) read from the back too. */
-.st-key-answer_canvas [data-testid="stImageCaption"], .st-key-draw_model [data-testid="stCaptionContainer"] p
-  { font-size: 1.35rem; }
+.st-key-answer_canvas [data-testid="stImageCaption"], .st-key-answer_canvas [data-testid="stImageCaption"] *,
+.st-key-draw_model [data-testid="stCaptionContainer"] p { font-size: 1.35rem; line-height: 1.3; }
 </style>
 """
 
