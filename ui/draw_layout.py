@@ -22,6 +22,15 @@ _CSS = """
 .stMainBlockContainer { padding-top: 3.5rem; }
 .st-key-draw_title h1 { padding-top: 0; }
 @media (max-width: 640px) { .st-key-draw_title h1 { font-size: 1.75rem; } }
+/* A phone: draw, answer and send on one screen. Less space above the canvas, and under it the answer, then
+   "Your name / Send to the class", then the bars (the answer area is a flex column: `order` moves them). */
+@media (max-width: 640px) {
+  .stMainBlockContainer { padding-top: 2.25rem; }
+  .st-key-draw_title h1 { font-size: 1.5rem; padding-bottom: 0.25rem; }
+  .st-key-draw_model [data-testid="stCaptionContainer"] p { font-size: 0.8rem; line-height: 1.3; }
+  .st-key-draw_answer > div:has(> .st-key-answer_canvas) { order: -2; }
+  .st-key-draw_answer > div:has(> .st-key-class_send_box) { order: -1; }
+}
 /* The canvas's own toolbar shows 2.65rem above it (streamlit-drawable-canvas); keep that band free. */
 .st-key-draw_canvas { padding-top: 2.4rem; }
 /* (Streamlit wraps each element in a div: that div is the flex item.)
