@@ -22,11 +22,11 @@ _CSS = """
 .stMainBlockContainer { padding-top: 3.5rem; }
 .st-key-draw_title h1 { padding-top: 0; }
 @media (max-width: 640px) { .st-key-draw_title h1 { font-size: 1.75rem; } }
-/* A phone: draw, answer and send on one screen. Less space above the canvas, and under it the answer, then
+/* A phone: draw, answer and send on one screen. No title above the canvas, and under it the answer, then
    "Your name / Send to the class", then the bars (the answer area is a flex column: `order` moves them). */
 @media (max-width: 640px) {
-  .stMainBlockContainer { padding-top: 2.25rem; }
-  .st-key-draw_title h1 { font-size: 1.5rem; padding-bottom: 0.25rem; }
+  .st-key-draw_title { display: none; }  /* the browser's tab names the app */
+  .st-key-draw_row { row-gap: 0.75rem; }
   .st-key-draw_model [data-testid="stCaptionContainer"] p { font-size: 0.8rem; line-height: 1.3; }
   .st-key-draw_answer > div:has(> .st-key-answer_canvas) { order: -2; }
   .st-key-draw_answer > div:has(> .st-key-class_send_box) { order: -1; }
