@@ -164,14 +164,14 @@ def recipe_pickers() -> tuple[str, str]:
                                format_func=lambda n: datasets.DATASETS[n].title)
     top[1].selectbox("Recipe", list(RECIPES), key=K + "recipe", on_change=_on_recipe, format_func=RECIPES.get)
     arch = top[2].selectbox("Architecture", list(zoo.ARCHS), key=K + "arch", on_change=_on_arch,
-                            format_func=lambda n: zoo.ARCHS[n].title)
+                            format_func=lambda n: zoo.ARCHS[n].title.split(":")[0])  # whole; the rest below
     try:
         status = datasets.file_status(dataset)
         top[0].caption(("" if status["usable"] else ":material/warning: ") + status["how"])
     except HWLabError as exc:
         top[0].caption(str(exc))
-    top[2].caption(f"`{arch}` · {zoo.ARCHS[arch].kind} · its suggested settings, adapted to the dataset's size, "
-                   f"fill the form when you pick it.")
+    top[2].caption(f"{zoo.ARCHS[arch].title} (`{arch}`, {zoo.ARCHS[arch].kind}). Its suggested settings, adapted "
+                   f"to the dataset's size, fill the form when you pick it.")
     _time_it_takes(dataset, arch)
     return dataset, arch
 
