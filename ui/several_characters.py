@@ -35,10 +35,12 @@ def boxes_picture(picture: np.ndarray, reading: Reading) -> Image.Image:
     """The picture with each piece's box and its answer drawn over it."""
     im = Image.fromarray(np.asarray(picture)[..., :3].astype(np.uint8)).convert("RGB")
     pen = ImageDraw.Draw(im)
+    # Sized to the picture: an 840 px canvas is shown about 360 px wide on a phone, where 16 px labels were 7 px.
+    font, line = max(16, im.width // 24), max(3, im.width // 280)
     for c in reading.characters:
         x0, y0, x1, y1 = c.box
-        pen.rectangle([x0 - 4, y0 - 4, x1 + 4, y1 + 4], outline=BOX, width=3)
-        pen.text((x0, max(0, y0 - 18)), f"{c.label} {c.confidence:.0%}", fill=BOX, font_size=16)
+        pen.rectangle([x0 - 4, y0 - 4, x1 + 4, y1 + 4], outline=BOX, width=line)
+        pen.text((x0, max(0, y0 - font - 4)), f"{c.label} {c.confidence:.0%}", fill=BOX, font_size=font)
     return im
 
 
