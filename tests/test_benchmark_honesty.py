@@ -22,6 +22,7 @@ def test_the_load_average_before_decides_whether_a_run_is_valid():
 def test_a_run_on_a_loaded_machine_says_in_its_last_lines_and_json_that_it_is_not_valid(monkeypatch, capsys, tmp_path):
     load, valid = 3.4, False
     monkeypatch.setenv("HWLAB_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("HWLAB_MODELS_DIR", str(tmp_path / "models"))  # the benchmark sets its own: put back after
     monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     train_speed.main(["--quick", "--ours-only", "--seeds", "1"])
