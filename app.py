@@ -1,11 +1,14 @@
 """Handwriting Lab: page config, navigation over the pages, and the shared sidebar. Nothing else."""
+from pathlib import Path
+
 import streamlit as st
 
 from ui.narrow_screens import close_sidebar_on_narrow_screens
 from ui.state import sidebar
 from ui.teacher_lock import sidebar_field as teacher_password_field
 
-st.set_page_config(page_title="Handwriting Lab", page_icon=":material/draw:", layout="wide")
+ICON = str(Path(__file__).resolve().parent / "assets" / "icon.png")
+st.set_page_config(page_title="Handwriting Lab", page_icon=ICON, layout="wide")  # a file: offline, no font server
 nav = st.navigation([
     st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:", default=True),
     st.Page("app_pages/models.py", title="Models", icon=":material/leaderboard:"),

@@ -46,15 +46,16 @@ def _session_label(s: dict) -> str:
 by_id = {s["id"]: s for s in sessions}
 if st.session_state.get(K + "session") not in by_id:  # another room's session, or one deleted by `class clear`
     st.session_state.pop(K + "session", None)
-top = st.columns([2, 1, 1, 1, 1.4], vertical_alignment="bottom")
+top = st.columns([3, 2], vertical_alignment="bottom")  # the session's label and the switches, each whole
 session_id = top[0].selectbox("Class session", list(by_id), format_func=lambda i: _session_label(by_id[i]), key=K + "session")
-misread = top[1].toggle("Misread only", key=K + "misread")
-low = top[2].toggle(f"Low confidence (< {wall.LOW_CONFIDENCE:.0%})", key=K + "low")
-fool_game = top[3].toggle("Fool the model", key=K + "fools",
+order = top[1].radio("Sort", ["newest", "mistakes"], horizontal=True, key=K + "order",
+                     format_func={"newest": "Newest", "mistakes": "Confident mistakes first"}.get)
+with st.container(horizontal=True, gap="large"):
+    misread = st.toggle("Misread only", key=K + "misread")
+    low = st.toggle(f"Low confidence (< {wall.LOW_CONFIDENCE:.0%})", key=K + "low")
+    fool_game = st.toggle("Fool the model", key=K + "fools",
                           help="Draw something you would read as one character that the model reads as another. "
                                "The wall highlights the successful fools.")
-order = top[4].radio("Sort", ["newest", "mistakes"], horizontal=True, key=K + "order",
-                     format_func={"newest": "Newest", "mistakes": "Confident mistakes first"}.get)
 
 
 def _confusion(rows) -> go.Figure:

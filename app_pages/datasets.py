@@ -195,8 +195,8 @@ if name == "kaggle-digit-recognizer":
 try:
     ds = dataset(name)
 except HWLabError as exc:
-    missing = st.empty()
-    missing.error(str(exc))
+    missing = st.empty()  # calm until something was tried: a download's failure replaces it with an error
+    (missing.info if datasets.can_download(name) else missing.warning)(str(exc), icon=":material/info:")
     if datasets.can_download(name):
         download_button(name, status, "Download", missing)
     st.stop()

@@ -13,14 +13,14 @@ from ui.views import show_prediction, show_waiting
 from ui.explain_view import explain_input
 from ui.class_send import class_send
 from ui.insight_view import show_insights
-from ui.several_characters import several_characters_mode, show_several_characters
+from ui.several_characters import several_characters_hint, several_characters_mode, show_several_characters
 
 page_frame()
 
 present = draw_layout.presenter_view()
 draw_layout.page_style(present)
 draw_layout.title(":material/draw: Handwriting Lab")
-about_model = st.empty()  # filled once the model is loaded: "Loading the model…" is never drawn over it
+about_model = st.container(key="draw_model").empty()  # filled once the model is loaded: "Loading the model…" is never drawn over it
 pred = current_predictor()
 if pred is None:
     st.stop()
@@ -99,6 +99,7 @@ with st.expander(":material/photo_camera: Or upload a photo or scan of one handw
                 st.warning("No ink found in that picture: is it blank?")
             else:
                 show_prediction(pred, prepared, "upload")
+                several_characters_hint(pred, picture, "upload")  # "205" read as one digit: say so, read each
                 if st.toggle("Explain this picture (SHAP and activations)", key="explain_upload"):
                     explain_input(pred, prepared.x, key="upload")
                 show_insights(pred, prepared.x, "upload", picture=picture)

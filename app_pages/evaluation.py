@@ -223,7 +223,7 @@ order = f3.segmented_control("Sort by confidence", ["Most confident first", "Lea
                              default="Most confident first", key="mis_order") or "Most confident first"
 found = view.mistakes([classes.index(c) for c in want_t], [classes.index(c) for c in want_p],
                       order == "Most confident first")
-tab_grid, tab_seed = st.tabs(["Wrong predictions", "First mistake of each pair (seed 004's view)"])
+tab_grid, tab_seed = st.tabs(["Wrong predictions", "One mistake of each kind (true × predicted)"])
 with tab_grid:
     if not len(found):
         st.caption("No mistake matches these filters.")

@@ -10,7 +10,6 @@ from datetime import datetime
 
 import pandas as pd
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
 from core import datasets, jobs, zoo
 from core.errors import HWLabError
@@ -40,7 +39,7 @@ class_teach()  # "Teach the model our handwriting": fine-tune on the class's dra
 dataset, arch = recipe_pickers()
 settings = settings_form(dataset, arch, [b.name for b in bundles() if b.ok and
                                          (b.card.get("architecture") or {}).get("name") == arch],
-                         {"name": f"{dataset}-{arch}",
+                         {"name": zoo.bundle_name(dataset, arch),
                           "title": f"{zoo.ARCHS[arch].title} · {datasets.DATASETS[dataset].title}"})
 if settings is not None:
     try:
@@ -160,12 +159,7 @@ def live_panel() -> None:
         ended = jobs.get(watching)
         st.session_state.pop(K + "watch", None)
         if ended.state == "done":
-            bundles.clear()
-            if watching in st.session_state.get(K + "mine", []):  # started here: pick it for this session
-                try:
-                    _select_model(ended.bundle, ended.settings.get("dataset"))
-                except StreamlitAPIException:  # a full run has drawn the picker already: "Use it now" does it
-                    pass
+            bundles.clear()  # the picker lists it; the session keeps reading with its model until "Use it now"
         st.rerun()
 
 

@@ -1,9 +1,13 @@
 """`python -m core ...`: the command line used by scripts, benchmarks and to check the app.
 
-Every user error is one sentence on stderr and exit code 2; results go to stdout as JSON."""
+One rule for every command: results go to stdout as JSON; every user error is one sentence on stderr
+("error: ..."), and the command exits with code 2 (a command given several pictures still answers the readable
+ones, and exits 2 at the end when any could not be read). TensorFlow's own start-up lines stay out of the
+terminal unless --verbose or HWLAB_VERBOSE=1 (`quiet_start`)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shlex
@@ -11,13 +15,72 @@ import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+from .errors import BadImage, HWLabError
 
-from .errors import BadImage, HWLabError  # noqa: E402
+# The commands that never load TensorFlow: the others load it at once, quietly (quiet_start).
+WITHOUT_TENSORFLOW = {"models", "datasets", "class list", "class export", "class clear"}
 
 
 def _print(obj) -> None:
     print(json.dumps(obj), flush=True)
+
+
+def say_error(sentence: str) -> None:
+    """A user error, as every command says it: one sentence on stderr."""
+    sys.stderr.write(f"error: {sentence}\n")
+    sys.stderr.flush()
+
+
+def verbose_wanted(flag: bool = False) -> bool:
+    return flag or os.environ.get("HWLAB_VERBOSE", "").strip().lower() in ("1", "yes", "true", "on")
+
+
+def quiet_start(verbose: bool = False, load_tensorflow: bool = True) -> None:
+    """Before a command runs: TensorFlow's log level, then (for a command that uses it) TensorFlow itself,
+    imported with the process's stderr sent to /dev/null. Its C++ start-up lines ("oneDNN custom operations
+    are on", "All log messages before absl::InitializeLog() ...") are written straight to file descriptor 2
+    while it loads, before any log setting is read; with verbose (--verbose, HWLAB_VERBOSE=1) they show."""
+    if verbose_wanted(verbose):
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if not load_tensorflow or "keras" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            with contextlib.suppress(ImportError):  # no backend: the command says so when it needs one
+                import keras  # noqa: F401  (loads its backend: TensorFlow, or JAX)
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def run_reporting_errors(fn, *args) -> int:
+    """fn(*args)'s exit code; a user error (HWLabError) said as one sentence on stderr, exit code 2."""
+    try:
+        return fn(*args)
+    except HWLabError as exc:
+        say_error(str(exc))
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with this CLI's manners: a mistake on the command line is one sentence (not the whole usage)
+    and exit code 2, like every other user error; and every command takes --verbose."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                          help="also show TensorFlow's own start-up lines (or set HWLAB_VERBOSE=1)")
+
+    def error(self, message: str):
+        say_error(f"{message} ({self.prog} --help says more).")
+        sys.exit(2)
 
 
 class Bar:
@@ -92,7 +155,7 @@ def cmd_predict(a) -> int:
         probs = iter(p(np.concatenate(inputs)) if inputs else [])
         for f, x in pending:
             if isinstance(x, str):
-                _print({"file": f, "error": x})
+                say_error(x)
                 continue
             top = p.top(next(probs), 3)
             _print({"file": f, "label": top[0][0], "confidence": round(top[0][1], 6),
@@ -192,7 +255,7 @@ def cmd_export(a) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m core", description="Handwriting Lab from the command line.")
+    ap = Parser(prog="python -m core", description="Handwriting Lab from the command line.")
     sub = ap.add_subparsers(dest="command", required=True)
     sub.add_parser("models", help="JSON list of the model bundles").set_defaults(fn=cmd_models)
     sub.add_parser("archs", help="JSON list of the architectures").set_defaults(fn=cmd_archs)
@@ -238,12 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    args.argv = list(sys.argv[1:] if argv is None else argv)
-    try:
-        return args.fn(args)
-    except HWLabError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        return 2
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        return 130
+    args.argv = [x for x in (sys.argv[1:] if argv is None else argv) if x != "--verbose"]
+    command = " ".join(filter(None, (args.command, getattr(args, "class_command", None))))
+    quiet_start(getattr(args, "verbose", False), load_tensorflow=command not in WITHOUT_TENSORFLOW)
+    return run_reporting_errors(args.fn, args)

@@ -10,11 +10,11 @@ NICENESS = 19  # added to a training job's CPU priority (19: the lowest): the ap
 
 
 def train_threads() -> int:
-    """The compute threads a training job may use: all cores but one (at least one)."""
-    try:
-        return max(1, int(os.environ["HWLAB_TRAIN_THREADS"]))
-    except (KeyError, ValueError):
-        return max(1, (os.cpu_count() or 2) - 1)
+    """The compute threads a training job may use: HWLAB_TRAIN_THREADS, else all cores but one (at least
+    one). Raises BadSettings when the variable is not a whole number from 1 to 1,024."""
+    from .config import whole_number
+
+    return whole_number("HWLAB_TRAIN_THREADS", max(1, (os.cpu_count() or 2) - 1), 1, 1024)
 
 
 def thread_env(n: int) -> dict:

@@ -85,17 +85,20 @@ def download(urls: Sequence[str], dest: Path, checksum: str, progress: Progress 
     want = checksum.partition(":")[2].lower()
     if dest.is_file() and file_checksum(dest, checksum) == want:
         return dest
-    problems = []
+    problems: dict[str, list[str]] = {}  # what went wrong -> the addresses it went wrong with
     for url in urls:
         try:
             _fetch_one(url, dest, checksum, progress, timeout)
             return dest
         except DownloadError as exc:
-            problems.append(f"{url}: {exc}")
+            why = str(exc)
         except urllib.error.HTTPError as exc:
-            problems.append(f"{url}: HTTP {exc.code} {exc.reason}")
+            why = f"HTTP {exc.code} {exc.reason}"
         except urllib.error.URLError as exc:
-            problems.append(f"{url}: {exc.reason} (offline?)")
+            why = f"{exc.reason} (offline?)"
         except (OSError, http.client.HTTPException, ValueError) as exc:
-            problems.append(f"{url}: {type(exc).__name__}: {exc}".rstrip(": "))
-    raise DownloadError(f"Could not download {dest.name}. " + "; ".join(problems))
+            why = f"{type(exc).__name__}: {exc}".rstrip(": ")
+        problems.setdefault(why, []).append(url)
+    # the same failure from every mirror (offline: the same network error) is said once
+    raise DownloadError(f"Could not download {dest.name}: " + "; ".join(
+        f"{why} ({', '.join(tried)})" for why, tried in problems.items()) + ".")

@@ -129,6 +129,14 @@ def exclusive(command: str) -> Iterator[None]:
 _CHILDREN: dict[str, subprocess.Popen] = {}  # workers this process started (polled, so no zombies)
 
 
+def reap_children() -> None:
+    """Collect the exit status of every worker this process started that has ended: an ended child that is
+    never waited for stays in the process table as a zombie (`<defunct>`) for as long as the app runs."""
+    for job_id, child in list(_CHILDREN.items()):
+        if child.poll() is not None:
+            del _CHILDREN[job_id]
+
+
 def _proc_alive(pid: Optional[int], job_id: str) -> bool:
     """Whether `pid` is still the worker of `job_id` (not a zombie, not a recycled pid)."""
     if not pid:
@@ -215,6 +223,7 @@ def start(settings) -> Job:
     s = settings if isinstance(settings, Settings) else Settings.from_dict(dict(settings or {}))
     requested = asdict(s)
     resolved = s.resolved()  # raises BadSettings before any folder or process exists
+    threads = train_threads()  # so does a thread cap (HWLAB_TRAIN_THREADS) out of range
     fd = _try_lock(retries=10)
     if fd is None:
         raise Busy(_busy_message(holder() or {}))
@@ -229,7 +238,7 @@ def start(settings) -> Job:
                                      "command": command_line(asdict(resolved))})
         write_json(d / "state.json", {"state": "queued", "created": _now()})
         (d / "events.jsonl").touch()
-        env = {**os.environ, **env_dirs, **thread_env(train_threads()),  # its share of the CPU: cpu_share.py
+        env = {**os.environ, **env_dirs, **thread_env(threads),  # its share of the CPU: cpu_share.py
                "HWLAB_JOB_LOCK_FD": str(fd), "PYTHONUNBUFFERED": "1",
                "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3")}
         try:
@@ -276,6 +285,7 @@ def _last_word(d: Path) -> Optional[dict]:
 def get(job_id: str) -> Job:
     """The job as it stands now. A job whose process is gone without a last word is marked failed (or
     cancelled, when a cancel was asked for) here, once and for all."""
+    reap_children()  # every page that shows a job looks here
     d = _job_dir(job_id)
     meta = _read_json(d / "job.json", None)
     if not isinstance(meta, dict):

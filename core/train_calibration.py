@@ -12,7 +12,7 @@ def main(arch: str) -> None:
     from .training import Settings, train
 
     train(Settings(dataset="mnist", arch=arch, epochs=1, limit=CALIBRATION_IMAGES, validation_fraction=0.0,
-                   drawn_eval=False, name="calibration"))
+                   name="calibration"))
 
 
 if __name__ == "__main__":

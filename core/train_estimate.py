@@ -1,10 +1,11 @@
 """How long a training will take on this machine, from what was measured here, never a guess.
 
 Every training records, per architecture and thread cap, its steady rate (images a second once the
-compiled step runs, from train_progress.TimeLeft) and its overhead (loading, compiling, the test
-evaluation and the save: the whole call less the images at that rate) in <cache dir>/train_rates.json.
-`estimate` turns the last record into seconds; with none, `calibrate` measures one: a short real
-training run (`python -m core.train_calibration ARCH`) in a process capped like a Train page job."""
+compiled step runs, from train_progress.TimeLeft) and the parts of the run that are not images at that rate
+(PARTS: loading and tracing, the test evaluation, the drawn-input accuracy, the save and the map), in
+<cache dir>/train_rates.json. `estimate` adds them up for the run the form describes, the drawn-input part
+only when that run measures it; with no record, `calibrate` measures one: a short real training run
+(`python -m core.train_calibration ARCH`) in a process capped like a Train page job."""
 from __future__ import annotations
 
 import json
@@ -20,6 +21,11 @@ from .atomic import write_json
 
 FILE = "train_rates.json"
 CALIBRATION_IMAGES = 8192
+# What a run costs besides its images at the steady rate, each measured by training.train on a real run.
+PARTS = {"start_s": "load and trace",  # the dataset, TensorFlow, the model, the first compiled steps
+         "evaluate_s": "test",  # the held-out test set and the training-accuracy sample
+         "drawn_s": "measure drawn-input accuracy",  # only when the run measures it (drawn_eval)
+         "save_s": "save and draw its map"}  # the bundle and the map of what it learned
 
 
 def _path():
@@ -43,11 +49,14 @@ def _read() -> dict:
         return {}
 
 
-def record(arch: str, images_per_s: float, overhead_s: float, threads: Optional[str] = None) -> None:
-    """Keep this machine's newest measurement for `arch` (written atomically; the last writer wins)."""
+def record(arch: str, images_per_s: float, parts: dict, threads: Optional[str] = None) -> None:
+    """Keep this machine's newest measurement for `arch`: its rate and the PARTS measured (seconds). A run
+    without drawn-input accuracy keeps the last one that had it (written atomically; the last writer wins)."""
     d = _read()
-    d[_key(arch, threads or thread_key())] = {"images_per_s": round(images_per_s, 1),
-                                              "overhead_s": round(overhead_s, 1), "measured": round(time.time())}
+    key = _key(arch, threads or thread_key())
+    kept = {k: v for k, v in (d.get(key) or {}).items() if k in PARTS}
+    d[key] = {**kept, **{k: round(float(parts[k]), 1) for k in PARTS if parts.get(k) is not None},
+              "images_per_s": round(images_per_s, 1), "measured": round(time.time())}
     path = _path()
     path.parent.mkdir(parents=True, exist_ok=True)
     write_json(path, d)
@@ -57,13 +66,17 @@ def measured(arch: str, threads: str) -> Optional[dict]:
     return _read().get(_key(arch, threads))
 
 
-def estimate(arch: str, images: int, threads: str) -> Optional[dict]:
-    """{"seconds", "images_per_s", "overhead_s", "measured"} for training `images` (all epochs together)
-    at this machine's measured rate, or None when `arch` was never measured here with this thread cap."""
+def estimate(arch: str, images: int, threads: str, drawn_eval: bool = True) -> Optional[dict]:
+    """{"seconds", "images_per_s", "parts": {PARTS key: seconds}, "measured"} for a run that trains `images`
+    (all epochs together) at this machine's measured rate, with or without drawn-input accuracy; None when
+    `arch` was never measured here with this thread cap, or when a part that run needs never was."""
     m = measured(arch, threads)
-    if not m or m.get("images_per_s", 0) <= 0:
+    needed = [k for k in PARTS if drawn_eval or k != "drawn_s"]
+    if not m or m.get("images_per_s", 0) <= 0 or any(k not in m for k in needed):
         return None
-    return {**m, "seconds": m["overhead_s"] + images / m["images_per_s"]}
+    parts = {k: m[k] for k in needed}
+    return {"images_per_s": m["images_per_s"], "measured": m["measured"], "parts": parts,
+            "seconds": sum(parts.values()) + images / m["images_per_s"]}
 
 
 def calibrate(arch: str, timeout: float = 300.0) -> Optional[dict]:

@@ -87,9 +87,9 @@ class Settings:
     learning_rate: Optional[float] = _opt(None, "float", "Learning rate", "The peak rate for one-cycle.", lo=0,
                                           lo_open=True, hi=10, optional=True, step=0.0001,
                                           must="The learning rate must be a positive number up to 10")
-    schedule: Optional[str] = _opt(None, "choice", "Schedule", choices=SCHEDULES, optional=True,
-                                   labels=("Constant", "Reduce on plateau (halve after 2 flat epochs)",
-                                           "One-cycle (warm up, then cosine down)"),
+    schedule: Optional[str] = _opt(None, "choice", "Schedule", "Constant; halve on plateau: halve the rate after 2 "
+                                   "flat epochs; one-cycle: warm up, then cosine down.", choices=SCHEDULES, optional=True,
+                                   labels=("Constant", "Halve on plateau", "One-cycle"),  # short: a select box shows them whole
                                    must=f"Schedule must be one of {', '.join(SCHEDULES)}")
     early_stopping: int = _opt(0, "int", "Early stopping (patience, epochs)",
                                "Stop when the validation loss has not improved for this many epochs and keep the "
@@ -116,7 +116,7 @@ class Settings:
     pen_sources: str = _opt("unipen", "text", "Pen-stroke sources", "Comma-separated: unipen, pendigits (each "
                             "split by writer).", group="data",
                             must="Pen sources must be text like 'unipen,pendigits'")
-    emnist_sibling: bool = _opt(False, "bool", "EMNIST: add the other layout's images", "ByClass and ByMerge only: "
+    emnist_sibling: bool = _opt(False, "bool", "Other EMNIST layout too", "ByClass and ByMerge only: "
                                 "their test files hold mostly different images. Adds the other file's images, "
                                 "relabelled, leaving out every held-out test image.", group="data",
                                 must="emnist_sibling must be on or off")
@@ -199,7 +199,7 @@ DEFAULTS = Settings()
 CLASS_TRAIN_LAST = 3
 
 PRESETS: dict[str, dict] = {"quick": {"arch": "quicknet", "optimizer": "adam", "validation_fraction": 0.0}}
-PRESET_TITLES = {"quick": "Quick: a 99% digits model in one pass over MNIST"}
+PRESET_TITLES = {"quick": "Quick: 99% digits, one pass"}
 PRESET_DATASETS = {"quick": ("mnist", "emnist-digits", "emnist-mnist", "kaggle-digit-recognizer")}  # its default on
 
 

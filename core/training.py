@@ -17,7 +17,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from . import cpu_share, datasets, drawn, evaluation, registry, train_estimate, zoo
+from . import config, cpu_share, datasets, drawn, evaluation, registry, train_estimate, zoo
 from .augment import augmenter
 from .classroom import dataset as class_dataset
 from .errors import DatasetMissing
@@ -247,6 +247,7 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
     events receives dicts: status, batch, epoch, evaluation, done. Raises Cancelled when cancel() says so."""
     started = time.time()
     s = settings.resolved()  # every setting is checked before any work starts
+    config.map_points()  # and so is the size of the map drawn at the end (HWLAB_MAP_POINTS)
     emit = events or (lambda e: None)
 
     def stop_if_cancelled():
@@ -322,27 +323,33 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
         extra_note = "; ".join(filter(None, [extra_note, _shift_to_dataset_balance(final, y, ds)]))
     from .compiled import compiled_predict
 
+    fit_end = time.time()  # the parts of the run, for the Train page's estimate (train_estimate.PARTS)
     predict = compiled_predict(final)
     emit({"event": "status", "message": "evaluating on the held-out test set"})
     probs = evaluation.batched(predict, ds.test.x)
     summary, mis = evaluation.evaluate(probs, ds.test.y, ds.classes)
     mis["images"] = ds.test.x[mis["index"]]
     train_acc = float(evaluation.batched(predict, ds.train.x[:10000]).argmax(1).__eq__(ds.train.y[:10000]).mean())
+    evaluated = time.time()
     figures = drawn_figures(predict, ds) if s.drawn_eval else {}
+    drawn_done = time.time()
     emit({"event": "evaluation", "test_accuracy": summary["accuracy"], "drawn": figures})
 
     card = make_card(s, ds, final, dev, summary, figures, train_acc, train_seconds, len(y), extra_note, history, command)
     stop_if_cancelled()  # the last moment a cancel is honoured: from here the bundle is written atomically
-    name = registry.save_bundle(final, card, history, summary, mis, name=s.name or f"{s.dataset}-{s.arch}")
-    if clock.get("batches_per_s"):  # this machine's rate and overhead, for the Train page's estimate
-        images_per_s = clock["batches_per_s"] * batch_size
-        train_estimate.record(s.arch, images_per_s, time.time() - started - len(y) * len(history) / images_per_s)
+    name = registry.save_bundle(final, card, history, summary, mis, name=s.name or zoo.bundle_name(s.dataset, s.arch))
     emit({"event": "status", "message": "drawing the map of what it learned (t-SNE of its test images)"})
     try:
         feature_map.build_and_save(name, final, ds)  # the Draw page's map works at once, offline
     except Exception as exc:  # noqa: BLE001 - the bundle is saved and usable; only its map is missing
         emit({"event": "status", "message": f"saved, but its map could not be drawn ({type(exc).__name__}: {exc}); "
                                             f"python -m core.insight.feature_map {name} draws it"})
+    if clock.get("batches_per_s"):  # this machine's rate and what the rest of the run cost, for the estimate
+        images_per_s = clock["batches_per_s"] * batch_size
+        traced = fit_end - clock["start"] - len(y) * len(history) / images_per_s  # the fit beyond the images
+        train_estimate.record(s.arch, images_per_s, {
+            "start_s": clock["start"] - started + traced, "evaluate_s": evaluated - fit_end,
+            "drawn_s": drawn_done - evaluated if s.drawn_eval else None, "save_s": time.time() - drawn_done})
     emit({"event": "done", "name": name, "test_accuracy": summary["accuracy"]})
     return name
 
@@ -371,7 +378,7 @@ def make_card(s: Settings, ds, model, dev, summary, figures, train_acc, seconds,
     if extra_note:
         trained_on += "; " + extra_note
     return {
-        "name": s.name or f"{s.dataset}-{s.arch}",
+        "name": s.name or zoo.bundle_name(s.dataset, s.arch),
         "title": s.title or a.title.split(":")[0],  # short, for the picker (which groups by dataset)
         "dataset": s.dataset,
         "classes": list(ds.classes),

@@ -177,3 +177,13 @@ def get(name: str) -> Arch:
 
 def build(name: str, num_classes: int) -> keras.Model:
     return get(name).build(num_classes)
+
+
+def bundle_name(dataset: str, arch: str) -> str:
+    """A new bundle's default name, in the words of its title ("sklearn-digits-small-cnn", not the architecture's
+    id "sklearn-digits-seed000_cnn1"): the title before its colon, without brackets, as a slug."""
+    import re
+
+    words = re.sub(r"\(.*?\)", "", get(arch).title.split(":")[0])
+    slug = re.sub(r"[^a-z0-9]+", "-", words.lower()).strip("-") or arch
+    return f"{dataset}-{slug}"[:80]

@@ -1,4 +1,4 @@
-"""Shared test setup: the shared datasets as HWLAB_DATA_DIR, a temporary models folder, and one tiny
+"""Shared test setup: the test data folder as HWLAB_DATA_DIR, a temporary models folder, and one tiny
 model trained once per session on a small slice of MNIST (seconds on a CPU)."""
 import os
 import sys
@@ -8,16 +8,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "datasets"
+SHARED_DATA = ROOT.parent / "shared" / "datasets"  # the test data folder, unless HWLAB_DATA_DIR names another
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HWLAB_DATA_DIR", str(SHARED_DATA))
+TEST_DATA = Path(os.environ["HWLAB_DATA_DIR"])
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 os.environ.setdefault("HWLAB_MAP_POINTS", "300")  # a new bundle's map: small, quick to draw
 # The class database: a throwaway SQLite file, never the user's own (tests that need one set their own too).
 os.environ.setdefault("HWLAB_DB_URL", f"sqlite:///{tempfile.mkdtemp(prefix='hwlab-class-')}/class.db")
 
-needs_shared = pytest.mark.skipif(not (SHARED_DATA / "mnist").is_dir(), reason="../shared/datasets is not here")
+needs_shared = pytest.mark.skipif(not (TEST_DATA / "mnist").is_dir(), reason="the test data folder is not here")
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """The Train page through Streamlit's AppTest: a setting out of range is said in a sentence and starts
 nothing; a tiny job is started from the button, followed, seen by another browser session, and when it
-ends its model is in the sidebar's model picker, selected, with its test accuracy."""
+ends its model is in the sidebar's model picker with its test accuracy, picked only when "Use it now" is pressed."""
 import signal
 
 import pytest
@@ -90,7 +90,12 @@ def test_train_a_tiny_model_from_the_page_and_find_it_in_the_picker(dirs):
     assert any(m.label == "Test accuracy" for m in at.metric)
     assert len(at.get("plotly_chart")) >= 2  # loss and accuracy curves
     assert (models / "from-the-page" / "card.json").is_file()
-    # The session that trained it has it picked (the sidebar reads these two keys) ...
+    # A finished training does not switch the session's model by itself; "Use it now" does (the sidebar reads
+    # these two keys) ...
+    assert "model_name" not in at.session_state or at.session_state["model_name"] != "from-the-page"
+    use = [b for b in at.button if b.label == "Use it now"]
+    assert use, [b.label for b in at.button]
+    use[0].click().run()
     assert at.session_state["model_name"] == "from-the-page" and at.session_state["picker_dataset"] == "mnist"
     # ... and every session finds it in the sidebar's picker. (AppTest drops the sidebar after switch_page,
     # so the picker is read on the app's first page.)

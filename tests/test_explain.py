@@ -7,7 +7,7 @@ import pytest
 
 from core import datasets, evaluation, explain, pictures, registry, zoo
 from core.compiled import compiled_call
-from tests.conftest import needs_shared
+from tests.conftest import TEST_DATA, needs_shared
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "models"
@@ -41,9 +41,9 @@ def small_cnn():
 
 @pytest.fixture(scope="module")
 def mnist():
-    ds = datasets.load_offline("mnist") if (ROOT.parent / "shared" / "datasets" / "mnist").is_dir() else None
+    ds = datasets.load_offline("mnist") if (TEST_DATA / "mnist").is_dir() else None
     if ds is None:
-        pytest.skip("../shared/datasets/mnist is not here")
+        pytest.skip("MNIST is not in the test data folder")
     return ds
 
 

@@ -179,12 +179,19 @@ def test_cli_lineup_neighbours_read(shipped, tmp_path, capsys):
 def test_cli_insight_errors_are_sentences(shipped, tmp_path, capsys, monkeypatch):
     bad = tmp_path / "notes.png"
     bad.write_text("not a picture")
-    code, rows, _ = _run(capsys, "read", "--model", READER, str(bad), str(tmp_path / "absent.png"))
-    assert code == 2 and len(rows) == 2 and all("error" in r for r in rows)
+    code, rows, err = _run(capsys, "read", "--model", READER, str(bad), str(tmp_path / "absent.png"))
+    assert code == 2 and rows == [] and len(err.splitlines()) == 2 and all(
+        line.startswith("error: ") for line in err.splitlines())
     code, _, err = _run(capsys, "lineup", "--dataset", "no-such-set", str(bad))
     assert code == 2 and err.startswith("error: No usable model") and "Traceback" not in err
     monkeypatch.setenv("HWLAB_DATA_DIR", str(tmp_path / "nothing"))
+    from core.datasets import shipped_sample
+
+    monkeypatch.setattr(shipped_sample, "FILE", tmp_path / "no-sample.npz")  # nor the sample shipped with the app
     code, _, err = _run(capsys, "neighbours", "--model", READER, str(bad))
     assert code == 2 and "MNIST" in err and err.count("\n") == 1
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as stop:
         main(["neighbours", "--model", READER, "--k", "0", str(bad)])
+    err = capsys.readouterr().err  # one sentence, not the whole usage before it
+    assert stop.value.code == 2 and err.count("\n") == 1 and "--k must be a whole number from 1 to 100" in err
+    assert "usage:" not in err

@@ -145,6 +145,13 @@ def test_a_setting_that_fails_at_run_time_ends_failed_with_a_message(dirs, tmp_p
     assert "train.csv" in job.message and "Traceback" not in job.log_tail()
     assert job.events()[-1] == {**job.events()[-1], "event": "failed", "message": job.message}
     assert snapshot(models) == before and jobs.holder() is None
+    # the ended worker leaves no zombie (`<defunct>`) behind in the app's process: looking at jobs reaps it
+    pid, stat = job.pid, Path(f"/proc/{job.pid}/stat")
+    deadline = time.time() + 60
+    while stat.exists() and time.time() < deadline:
+        jobs.get(job.id)
+        time.sleep(0.2)
+    assert pid and not stat.exists(), stat.read_text()
 
 
 def test_job_ids_from_outside_never_become_paths(dirs):

@@ -48,9 +48,10 @@ def main(argv=None) -> int:
                 page = ctx.new_page()
                 name = f"{a.page or 'draw'}-{screen}{'-present' if query else ''}"
                 page.goto(url + a.page + query)
-                if a.page:  # the page is there once its first table, chart, figure or the wall's counters are shown
-                    page.locator('[data-testid="stDataFrame"]:visible, [data-testid="stPlotlyChart"]:visible, '
-                                 '[data-testid="stMetric"]:visible, .hw-counters:visible'  # the class wall
+                if a.page:  # the page is there once its first table, chart, figure, form (Train) or the wall's
+                    page.locator('[data-testid="stDataFrame"]:visible, [data-testid="stPlotlyChart"]:visible, '  # counters
+                                 '[data-testid="stMetric"]:visible, [data-testid="stForm"]:visible, '
+                                 '.hw-counters:visible'  # the class wall
                                  ).first.wait_for(state="visible", timeout=120_000)
                     time.sleep(3)
                     page.screenshot(path=str(out / f"{name}.png"))

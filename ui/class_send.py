@@ -79,7 +79,7 @@ def _name_and_label(pred, digest: str | None, guess: int) -> None:
         st.session_state[FIELD] = st.session_state[NICK]
     # No help tooltip: its button would also be labelled "Help for Your name" (one field for get_by_label).
     st.text_input("Your name", key=FIELD, max_chars=MAX_NAME, on_change=_keep_name,
-                  placeholder="a nickname, shown on the class wall")
+                  placeholder="a nickname")
     if digest is not None:
         st.selectbox("What you meant", pred.classes, index=guess, key=_label_key(digest),
                      help="Preset to the model's answer: correct it when the model was wrong.")

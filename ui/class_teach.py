@@ -9,6 +9,7 @@ import streamlit as st
 
 from core import jobs
 from core.datasets import class_drawings
+from core.classroom import dataset as class_dataset
 from core.classroom import finetune
 from core.classroom.store import open_store
 from core.errors import HWLabError
@@ -70,6 +71,9 @@ def class_teach() -> None:
                    f"to measure it.")
         if not mine:
             st.caption("Only the teacher who opened this room trains on its drawings.")
+        alone = model and class_dataset.missing_base_sentence(model)
+        if alone:  # said before the run, never a silent training on the drawings alone
+            st.warning(alone, icon=":material/warning:")
         if st.button("Teach the model our handwriting", icon=":material/school:", key="class_teach_start",
                      disabled=not status["usable"] or not model or not mine):
             try:

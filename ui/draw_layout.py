@@ -22,6 +22,15 @@ _CSS = """
 .stMainBlockContainer { padding-top: 3.5rem; }
 .st-key-draw_title h1 { padding-top: 0; }
 @media (max-width: 640px) { .st-key-draw_title h1 { font-size: 1.75rem; } }
+/* A phone: draw, answer and send on one screen. No title above the canvas, and under it the answer, then
+   "Your name / Send to the class", then the bars (the answer area is a flex column: `order` moves them). */
+@media (max-width: 640px) {
+  .st-key-draw_title { display: none; }  /* the browser's tab names the app */
+  .st-key-draw_row { row-gap: 0.75rem; }
+  .st-key-draw_model [data-testid="stCaptionContainer"] p { font-size: 0.8rem; line-height: 1.3; }
+  .st-key-draw_answer > div:has(> .st-key-answer_canvas) { order: -2; }
+  .st-key-draw_answer > div:has(> .st-key-class_send_box) { order: -1; }
+}
 /* The canvas's own toolbar shows 2.65rem above it (streamlit-drawable-canvas); keep that band free. */
 .st-key-draw_canvas { padding-top: 2.4rem; }
 /* (Streamlit wraps each element in a div: that div is the flex item.)
@@ -40,6 +49,9 @@ _PRESENT_CSS = """
 .st-key-verdict_canvas [data-testid="stCaptionContainer"] p { font-size: 1.6rem; }
 .st-key-draw_title { display: none; }
 div:has(> .st-key-verdict_canvas) { max-width: 40rem; }
+/* The captions around the answer ("What the model sees (28×28)", the model's line) read from the back too. */
+.st-key-answer_canvas [data-testid="stImageCaption"], .st-key-answer_canvas [data-testid="stImageCaption"] *,
+.st-key-draw_model [data-testid="stCaptionContainer"] p { font-size: 1.35rem; line-height: 1.3; }
 </style>
 """
 

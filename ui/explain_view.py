@@ -16,6 +16,16 @@ from ui import teacher_lock
 from ui.charts import unit_bars
 from ui.state import dataset_on_disk
 
+# What each kind of layer does, in a learner's words (the Keras class name stays in the code).
+LAYER_WORDS = {"Conv2D": "convolution (pattern detectors)", "BatchNormalization": "normalisation",
+               "Activation": "activation (keeps the positive)", "ReLU": "activation (keeps the positive)",
+               "MaxPooling2D": "pooling (keeps the strongest)", "AveragePooling2D": "pooling (averages)",
+               "Dense": "dense layer"}
+
+
+def layer_words(keras_type: str) -> str:
+    return LAYER_WORDS.get(keras_type, keras_type)
+
 
 # The caches take the loaded model as `_pred` (Streamlit does not hash arguments named with a leading
 # underscore) and are keyed by the bundle's name and file time: a replaced bundle is built afresh.
@@ -120,7 +130,7 @@ def show_activations(pred: registry.Predictor, x: np.ndarray, key: str) -> None:
             more = f", first {pictures.GRID_MAPS}" if c > pictures.GRID_MAPS else ""
             with cols[i % 3]:
                 st.image(pictures.feature_grid_picture(o.values), width="stretch",
-                         caption=f"{o.name} · {o.type} · {h}×{w}×{c}{more}")
+                         caption=f"{i + 1}. {layer_words(o.type)}: {c} maps of {h}×{w}{more} ({o.name})")
     if vectors:
         st.markdown("**Dense layers** (one bar a unit)")
         for i, o in enumerate(vectors):
@@ -129,7 +139,8 @@ def show_activations(pred: registry.Predictor, x: np.ndarray, key: str) -> None:
             v = np.asarray(o.values, float)
             is_output = len(v) == len(pred.classes)
             labels = pred.classes if is_output else [str(j + 1) for j in range(len(v))]
-            fig = unit_bars(labels, v, f"{o.name} · {o.type} · {len(v)} units", highlight=is_output)
+            what = "the output: one unit a class" if is_output else f"{layer_words(o.type)}: {len(v)} units"
+            fig = unit_bars(labels, v, f"{what} ({o.name})", highlight=is_output)
             cols[i % 2].plotly_chart(fig, key=f"{key}-act-{o.name}", config={"displayModeBar": False})
     skipped = [o.name for o in outs if o.passthrough]
     if skipped:

@@ -34,8 +34,9 @@ def show_neighbours(pred: registry.Predictor, x: np.ndarray, key: str, k: int = 
     try:
         near = _neighbours(pred.bundle.name, pred.bundle.mtime, str(config.data_dir()))
         found = near.query(x, k)[0]
-    except HWLabError as exc:
-        st.error(f"Nearest training examples need the training set on disk. {exc}")
+    except HWLabError as exc:  # calmly: nothing is broken, the training set is just not here
+        st.info(f"Nearest training examples search the model's training set, which is not on this machine: the "
+                f"**Datasets** page downloads it where that can work. {exc}", icon=":material/info:")
         return
     labels = Counter(n.label for n in found)
     common, count = labels.most_common(1)[0]
@@ -47,4 +48,6 @@ def show_neighbours(pred: registry.Predictor, x: np.ndarray, key: str, k: int = 
         col.image(pixels(near.image(n.index) / 255.0, scale=3, grid=False), width="stretch",
                   caption=f"{n.label} · #{n.index} · d {n.distance:.2f}")
     st.caption(f"Distance: euclidean, in the model's last hidden layer (its first {near.projection.components.shape[0]} "
-               f"principal components), over the {len(near.features):,} training images of {near.dataset_name}.")
+               f"principal components), over the {len(near.features):,} training images of {near.searched}."
+               + ("" if near.searched == near.dataset_name else
+                  f" With {near.dataset_name} downloaded (Datasets page), all of its training images are searched."))

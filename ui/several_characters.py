@@ -35,10 +35,12 @@ def boxes_picture(picture: np.ndarray, reading: Reading) -> Image.Image:
     """The picture with each piece's box and its answer drawn over it."""
     im = Image.fromarray(np.asarray(picture)[..., :3].astype(np.uint8)).convert("RGB")
     pen = ImageDraw.Draw(im)
+    # Sized to the picture: an 840 px canvas is shown about 360 px wide on a phone, where 16 px labels were 7 px.
+    font, line = max(16, im.width // 24), max(3, im.width // 280)
     for c in reading.characters:
         x0, y0, x1, y1 = c.box
-        pen.rectangle([x0 - 4, y0 - 4, x1 + 4, y1 + 4], outline=BOX, width=3)
-        pen.text((x0, max(0, y0 - 18)), f"{c.label} {c.confidence:.0%}", fill=BOX, font_size=16)
+        pen.rectangle([x0 - 4, y0 - 4, x1 + 4, y1 + 4], outline=BOX, width=line)
+        pen.text((x0, max(0, y0 - font - 4)), f"{c.label} {c.confidence:.0%}", fill=BOX, font_size=font)
     return im
 
 
@@ -80,3 +82,14 @@ def show_several_characters(pred: registry.Predictor) -> None:
         show_reading(pred, canvas.image_data, "wide")
     else:
         show_reading(pred, np.zeros((HEIGHT, WIDTH, 4), np.uint8), "wide")
+
+
+def several_characters_hint(pred: registry.Predictor, picture: np.ndarray, key: str) -> None:
+    """Under an uploaded picture's answer: when its ink splits into several characters ("205"), say that it was
+    read as one, and offer to read each of them (as "Write several characters" does)."""
+    from core.insight.segment import split
+
+    n = len(split(picture, pred.style))
+    if n > 1 and st.toggle(f"This picture seems to hold {n} characters, read above as one: read each of them",
+                           key=f"{key}-several"):
+        show_reading(pred, picture, key)

@@ -10,7 +10,7 @@ from typing import Optional
 import streamlit as st
 
 from core import datasets, drawn, train_estimate, zoo
-from core.errors import HWLabError
+from core.errors import BadSettings, HWLabError
 from core.cpu_share import train_threads
 from core.train_settings import (AUGMENTATIONS, DEFAULTS, OPTIONS, PRESET_DATASETS, PRESET_TITLES, PRESETS, Option,
                                  suggested, with_preset)
@@ -164,14 +164,14 @@ def recipe_pickers() -> tuple[str, str]:
                                format_func=lambda n: datasets.DATASETS[n].title)
     top[1].selectbox("Recipe", list(RECIPES), key=K + "recipe", on_change=_on_recipe, format_func=RECIPES.get)
     arch = top[2].selectbox("Architecture", list(zoo.ARCHS), key=K + "arch", on_change=_on_arch,
-                            format_func=lambda n: zoo.ARCHS[n].title)
+                            format_func=lambda n: zoo.ARCHS[n].title.split(":")[0])  # whole; the rest below
     try:
         status = datasets.file_status(dataset)
         top[0].caption(("" if status["usable"] else ":material/warning: ") + status["how"])
     except HWLabError as exc:
         top[0].caption(str(exc))
-    top[2].caption(f"`{arch}` · {zoo.ARCHS[arch].kind} · its suggested settings, adapted to the dataset's size, "
-                   f"fill the form when you pick it.")
+    top[2].caption(f"{zoo.ARCHS[arch].title} (`{arch}`, {zoo.ARCHS[arch].kind}). Its suggested settings, adapted "
+                   f"to the dataset's size, fill the form when you pick it.")
     _time_it_takes(dataset, arch)
     return dataset, arch
 
@@ -192,13 +192,18 @@ def _time_it_takes(dataset: str, arch: str) -> None:
     epochs = int(st.session_state.get(K + "epochs") or 1)
     used = min(n, int(st.session_state.get(K + "limit") or n))
     used -= datasets.validation_count(used, float(st.session_state.get(K + "validation_fraction") or 0.0))
-    threads = str(train_threads())
-    est = train_estimate.estimate(arch, epochs * used, threads)
+    try:
+        threads = str(train_threads())
+    except BadSettings as exc:  # HWLAB_TRAIN_THREADS out of range: said here, and again if Train is pressed
+        st.warning(str(exc), icon=":material/warning:")
+        return
+    est = train_estimate.estimate(arch, epochs * used, threads, bool(st.session_state.get(K + "drawn_eval", True)))
     if est:
         when = datetime.fromtimestamp(est["measured"]).strftime("%Y-%m-%d %H:%M")
+        rest = ", ".join(f"{duration(v)} to {train_estimate.PARTS[k]}" for k, v in est["parts"].items())
         st.info(f"About **{duration(est['seconds'])}** on this machine with the settings below: {epochs} × "
-                f"{used:,} images at {est['images_per_s']:,.0f} images a second, plus {est['overhead_s']:.0f} s to "
-                f"load, compile, test and save (measured here, {when}).", icon=":material/timer:")
+                f"{used:,} images at {est['images_per_s']:,.0f} images a second, plus {rest} (measured here, "
+                f"{when}).", icon=":material/timer:")
         return
     c = st.columns([3, 1])
     c[0].caption(f"How long a training of {zoo.ARCHS[arch].title} takes has not been measured on this machine yet: "

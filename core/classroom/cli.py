@@ -106,7 +106,7 @@ def cmd_export(a) -> int:
 def cmd_import(a) -> int:
     from .. import preprocess
     from .pictures import thumbnail_png
-    from .transfer import read_zip
+    from .transfer import not_yet_in, read_zip
 
     store, room_id = _room_id(a)
     items = read_zip(Path(a.zip))
@@ -124,13 +124,15 @@ def cmd_import(a) -> int:
         rows.append(dict(student=it["student"], label=it["label"], x=x, style=p.style, model=p.bundle.name,
                          classes=p.classes, canvas_png=it["picture"] and thumbnail_png(
                              preprocess.read_image(it["picture"], "picture")), created=it["created"]))
+    fresh = not_yet_in(rows, store.drawings(room_id=room_id))  # the same zip twice: its drawings once
+    skipped, rows = len(rows) - len(fresh), fresh
     if rows:
         batch = np.stack([(np.asarray(r["x"], np.float32) / (255.0 if np.asarray(r["x"]).dtype == np.uint8 else 1.0))
                           .reshape(28, 28, 1) for r in rows])
         for r, pr in zip(rows, p(batch)):
             r["probs"] = pr
     ids = store.add_many(rows, room_id=room_id)  # all or none
-    _print({"imported": len(ids), "model": p.bundle.name})
+    _print({"imported": len(ids), "already_there": skipped, "model": p.bundle.name})
     return 0
 
 

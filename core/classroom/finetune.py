@@ -8,6 +8,7 @@ from typing import Optional
 from .. import datasets, evaluation, registry
 from ..train_settings import CLASS_TRAIN_LAST
 from ..datasets import class_drawings
+from ..datasets import shipped_sample as base_sample
 from . import dataset as class_dataset
 from .cli import arch_of
 from .rooms import Room
@@ -40,8 +41,12 @@ def compare(before: str, after: str, room: Optional[str] = None) -> dict:
     held = class_dataset.with_base_data(class_dataset.load(class_drawings.NAME, room), before).test
     out = {"held_out_students": {"n": len(held), "before": _accuracy(before, held), "after": _accuracy(after, held)}}
     base = class_dataset.base_dataset(before)
+    test, what = None, base
     if base and datasets.on_disk(base):
         test = datasets.load(base, download=False).test
-        out["usual_test_set"] = {"dataset": base, "n": len(test), "before": _accuracy(before, test),
+    elif base and base_sample.available(base):  # MNIST not downloaded: the sample shipped with the app
+        test, what = base_sample.load(base)[1], f"{base} (the sample shipped with the app)"
+    if test is not None:
+        out["usual_test_set"] = {"dataset": what, "n": len(test), "before": _accuracy(before, test),
                                  "after": _accuracy(after, test)}
     return out

@@ -14,6 +14,8 @@ from typing import Optional
 
 import numpy as np
 
+import numpy as np
+
 from ..errors import HWLabError
 from ..preprocess import MAX_UPLOAD_BYTES
 from .pictures import input_png, read_input_png
@@ -134,4 +136,24 @@ def read_zip(path: Path) -> list[dict]:
             raise _zip_sentence(path, exc) from None
         except UnicodeDecodeError:
             raise HWLabError(f"{path}: labels.csv is not UTF-8 text: not imported.") from None
+    return out
+
+
+def _same_drawing_key(student: str, label: str, created, x) -> tuple:
+    a = np.asarray(x)
+    if a.dtype != np.uint8:  # a model input in [0, 1]: as the store keeps it
+        a = np.round(a.astype(np.float32) * 255).clip(0, 255).astype(np.uint8)
+    return (student, label, round(created or 0), a.reshape(28, 28).tobytes())
+
+
+def not_yet_in(rows: list[dict], existing) -> list[dict]:
+    """The rows (cmd_import's: student, label, created, x) that are not already among `existing` drawings (the
+    current session's): importing the same zip twice adds its drawings once."""
+    seen = {_same_drawing_key(d.student, d.label, d.created, d.input28) for d in existing}
+    out = []
+    for r in rows:
+        key = _same_drawing_key(r["student"], r["label"], r["created"], r["x"])
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
     return out

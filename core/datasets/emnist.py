@@ -113,10 +113,11 @@ class EMNIST(Source):
 
     def _missing_error(self, why: str = "") -> DatasetMissing:
         derive = DERIVED_FROM.get(self.split)
-        alt = f", nor the {derive} test files it can be derived from" if derive else ""
         files = ", ".join(f.split("/")[-1] for f in self.files)
+        what = (f"neither its files ({files}) nor the {derive} test files it can be derived from are there" if derive
+                else f"its files ({files}) are not there")
         return DatasetMissing(
-            f"{self.title} is not in {config.data_dir() / 'emnist'}{why}: neither its files ({files}){alt}. Download NIST's "
+            f"{self.title} is not in {config.data_dir() / 'emnist'}{why}: {what}. Download NIST's "
             f"gzip.zip (about {ZIP_MB} MB) from {URL} into that folder, or set HWLAB_DATA_DIR to a "
             f"folder that has emnist/.")
 

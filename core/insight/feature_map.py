@@ -109,19 +109,33 @@ def main(argv=None) -> int:
     import json
     import sys
 
-    names = (argv if argv is not None else sys.argv[1:]) or [b.name for b in registry.list_bundles() if b.ok]
-    for name in names:
-        b = registry.inspect(name)
-        try:
-            ds = datasets.load(b.card["dataset"], download=False)
-        except Exception as exc:  # noqa: BLE001 - a missing dataset skips this bundle, said as such
-            print(json.dumps({"model": name, "skipped": str(exc)}), flush=True)
-            continue
-        m = build_and_save(name, registry.load_model(name), ds)
-        size = (b.path / FILE).stat().st_size
-        print(json.dumps({"model": name, "points": len(m.xy), "seconds": round(m.seconds, 1), "bytes": size}),
-              flush=True)
-    return 0
+    from ..cli import quiet_start, run_reporting_errors, say_error
+    from ..errors import HWLabError
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    quiet_start("--verbose" in argv)
+    names = [a for a in argv if a != "--verbose"]
+
+    def draw() -> int:
+        config.map_points()  # HWLAB_MAP_POINTS out of range: one sentence before any work
+        failed = 0
+        for name in names or [b.name for b in registry.list_bundles() if b.ok]:
+            try:
+                b = registry.inspect(name)
+                if not b.ok:
+                    raise BadModel(b.error)
+                ds = datasets.load(b.card["dataset"], download=False)
+            except HWLabError as exc:  # an unknown model or a missing dataset: said, and the others are drawn
+                say_error(str(exc))
+                failed += 1
+                continue
+            m = build_and_save(name, registry.load_model(name), ds)
+            size = (b.path / FILE).stat().st_size
+            print(json.dumps({"model": name, "points": len(m.xy), "seconds": round(m.seconds, 1), "bytes": size}),
+                  flush=True)
+        return 2 if failed else 0
+
+    return run_reporting_errors(draw)
 
 
 if __name__ == "__main__":
