@@ -53,8 +53,9 @@ class Run:
 
 
 class StreamlitSession:
-    def __init__(self, url: str):
+    def __init__(self, url: str, query: str = ""):
         self.host = url.split("//", 1)[1].rstrip("/")
+        self.query = query  # the link's query, as the browser sends it with every run (e.g. "room=K7QX2M")
         self.ws = None
         self.page_hash = ""
         self.session_id = ""  # the server's name for this session (its first run's new_session says it)
@@ -75,6 +76,7 @@ class StreamlitSession:
         msg = BackMsg()
         rs = msg.rerun_script
         rs.page_script_hash = self.page_hash
+        rs.query_string = self.query
         rs.fragment_id = fragment
         rs.page_name = page_name  # a page's own address (/evaluation), as on a first visit by a link
         for wid, kind, value in widgets:

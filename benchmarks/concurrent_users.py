@@ -273,7 +273,7 @@ async def ws_session(url: str, sid: int, pool, deadline: list, phase: Phase, rea
     canvas component's new state (its PNG, as streamlit-drawable-canvas sends it at mouse-up) for the drawing
     fragment; Clear is the button's trigger. Before each drawing, 0.5 to 1.5 times `draw_s` seconds pass (the time
     to draw it; sessions start together, as when a teacher says "go", and drift apart as students do)."""
-    sess = StreamlitSession(url)
+    sess = StreamlitSession(url, klass.query(sid) if klass else "")
     ids = {}
 
     def take_ids(run):
@@ -309,7 +309,7 @@ async def ws_session(url: str, sid: int, pool, deadline: list, phase: Phase, rea
         check_prediction(phase, sid, i, s, shown[1].body, shown[0])
         if klass:  # --class: every drawing sent to the class; the send clears the canvas for the next one
             try:
-                run = await klass.send(sess, run, WAIT_PREDICTION_S)
+                run = await klass.send(sess, run, WAIT_PREDICTION_S, sid)
             except Exception:
                 phase.error("send to the class failed")
                 raise
@@ -388,7 +388,7 @@ async def phases(a, session, url: str, pid: int, pool, log_path: Path) -> tuple:
     base = await run_phase(session, url, pid, 1, a.baseline_seconds, pool, log_path)
     loads1 = model_loads(log_path)
     stop_wall = asyncio.Event()
-    wall = a.klass and asyncio.create_task(a.klass.watch_wall(url, stop_wall, WAIT_PAGE_S))  # the projector
+    wall = a.klass and asyncio.create_task(a.klass.watch_walls(url, stop_wall, WAIT_PAGE_S))  # the projector
     many = await run_phase(session, url, pid, a.sessions, a.seconds, pool, log_path)
     if wall:
         stop_wall.set()
@@ -412,9 +412,19 @@ def _figures(a, warm: Phase, base: Phase, many: Phase) -> dict:
     if k:
         from benchmarks._class_load import stored_drawings
 
-        out.update(errors=errors + k.wall_errors, sent=k.sent, stored=stored_drawings(),
-                   wall_refresh_p95_s=round(pct(k.wall_refresh_s, 0.95), 3))
+        stored = stored_drawings(k)
+        out.update(errors=errors + k.wall_errors, sent=k.sent, stored=sum(stored.values()),
+                   wall_refresh_p95_s=round(pct(k.wall_refresh_s, 0.95), 3), **_by_room(k, stored))
     return out
+
+
+def _by_room(k, stored: dict) -> dict:
+    """With --rooms: what was sent and stored in each room, and the cards a wall showed from another room."""
+    if not k.rooms:
+        return {}
+    return {"rooms": len(k.rooms), "wrong_room": len(k.wrong_room), "cards_checked": k.cards_checked,
+            "sent_by_room": dict(k.sent_by_room),
+            "stored_by_room": stored}
 
 
 async def measure_served(a, processes: int, pool) -> dict:
@@ -426,8 +436,8 @@ async def measure_served(a, processes: int, pool) -> dict:
     if a.class_mode:
         from benchmarks._class_load import ClassLoad
 
-        a.klass = ClassLoad()
         os.environ["HWLAB_DB_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='class-load-')}/class.db"
+        a.klass = ClassLoad(a.rooms)
     log_path = Path(tempfile.mkstemp(prefix=f"concurrent-serve-{processes}-", suffix=".log")[1])
     proc, url = start_serve(processes, {"HWLAB_MODELS_DIR": str(MODELS)})
     try:
@@ -464,8 +474,8 @@ async def main_async(a) -> int:
     if a.class_mode:  # a fresh class database for this run; no teacher password (students only send)
         from benchmarks._class_load import ClassLoad
 
-        a.klass = ClassLoad()
         os.environ["HWLAB_DB_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='class-load-')}/class.db"
+        a.klass = ClassLoad(a.rooms)
     proc, url = start_server(log_path)
     try:
         rss0 = rss_mb(proc.pid)
@@ -512,9 +522,11 @@ async def main_async(a) -> int:
         from benchmarks._class_load import stored_drawings
 
         k = a.klass
-        stored, wall_p95 = stored_drawings(), pct(k.wall_refresh_s, 0.95)
+        by_room = stored_drawings(k)
+        stored, wall_p95 = sum(by_room.values()), pct(k.wall_refresh_s, 0.95)
         errors = sum(many.errors.values()) + sum(base.errors.values()) + sum(warm.errors.values()) + k.wall_errors
-        ok = ok and not errors and stored == k.sent and wall_p95 <= 1.0
+        extra = _by_room(k, by_room)
+        ok = ok and not errors and stored == k.sent and wall_p95 <= 1.0 and not extra.get("wrong_room")
         print(json.dumps({"errors": errors, "p95_s": round(pct(lat, 0.95), 3), "median_s": round(pct(lat, 0.5), 3),
                           "sent": k.sent, "stored": stored,
                           "wall_refresh_p95_s": round(wall_p95, 3),
@@ -522,7 +534,7 @@ async def main_async(a) -> int:
                           "wall_refresh_max_s": round(max(k.wall_refresh_s, default=float("nan")), 3),
                           "wall_refreshes": len(k.wall_refresh_s),
                           "wall_errors": k.wall_errors, "limited": k.limited, "sessions": a.sessions, "seconds": a.seconds,
-                          "load_average": [round(v, 1) for v in many.load], "targets_met": bool(ok)}))
+                          "load_average": [round(v, 1) for v in many.load], **extra, "targets_met": bool(ok)}))
         return 0 if ok else 1
     return 0 if ok and not warm.errors and total_loads == len(set(loads2)) else 1
 
@@ -547,7 +559,14 @@ def main(argv=None) -> int:
     ap.add_argument("--processes", type=int, default=None,
                     help="the same students against `python -m core serve --processes N` (nginx in front), then "
                          "against one process in the same run; the last line is JSON with one_process beside")
+    ap.add_argument("--rooms", type=int, default=0,
+                    help="with --class: the students spread over R rooms, one wall per room; the JSON adds "
+                         "wrong_room (cards a wall showed from another room) and what each room sent and stored")
     a = ap.parse_args(argv)
+    if a.rooms and not a.class_mode:
+        ap.error("--rooms goes with --class")
+    if not 0 <= a.rooms <= 20:
+        ap.error("--rooms must be 0 to 20")
     if (a.class_mode or a.processes) and a.clients != "websocket":
         ap.error("--class and --processes run with the websocket clients")
     if a.processes is not None and not 1 <= a.processes <= 64:
