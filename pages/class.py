@@ -11,6 +11,7 @@ from core.classroom import wall
 from core.classroom.store import ClassStoreError, open_store
 from core.errors import HWLabError
 from ui import teacher_lock
+from ui.chart_text import matrix_table
 from ui.explain_view import explain_input
 from ui.state import current_predictor, page_frame, predictor
 from ui.turns import wall_refresh
@@ -104,6 +105,8 @@ def live_confusion() -> None:
     if rows:
         with st.expander("Confusion matrix of the class's drawings", icon=":material/grid_on:"):
             st.plotly_chart(_confusion(rows), key=K + "confusion", config={"displayModeBar": False})
+            labels, m = wall.confusion(rows)
+            matrix_table(m, labels, K + "confusion", rows="meant", columns="read")
 
 
 live_wall()

@@ -9,6 +9,7 @@ import streamlit as st
 
 from core import datasets, evaluation, registry
 from core.errors import HWLabError
+from ui.chart_text import matrix_table
 from ui.charts import confusion_heatmap
 from ui.explain_view import explain_input
 from core.pictures import pixels
@@ -93,7 +94,8 @@ def example_grid(rows: np.ndarray, slot: str, caption) -> None:
         cols = st.columns(GRID_COLS)
         for col, r in zip(cols, rows[start:start + GRID_COLS]):
             with col:
-                st.image(pixels(view.images[r] / 255.0, scale=4, grid=False), caption=caption(r), width="stretch")
+                st.image(pixels(view.images[r] / 255.0, scale=4, grid=False), caption=caption(r), width="stretch",
+                         alt=f"Test image #{int(view.index[r])}: {caption(r)}")
                 st.button("Explain", key=f"{slot}-explain-{r}", on_click=choose_example, args=(slot, r),
                           width="stretch")
 
@@ -107,7 +109,8 @@ def explanation(slot: str) -> None:
     t, p = int(view.true[r]), int(view.pred[r])
     with st.container(border=True):
         head = st.columns([1, 4, 1])
-        head[0].image(pixels(view.images[r] / 255.0, scale=4), width=112)
+        head[0].image(pixels(view.images[r] / 255.0, scale=4), width=112,
+                      alt=f"Test image #{int(view.index[r])}, true {classes[t]}, predicted {classes[p]}")
         head[1].markdown(f"#### Test image #{int(view.index[r])}: true **{classes[t]}**, predicted **{classes[p]}** "
                          f"({view.confidence[r]:.1%})")
         if head[2].button("Close", key=f"{slot}-close"):
@@ -156,6 +159,7 @@ with left:
     st.plotly_chart(fig, key="confusion_chart", on_select=on_cell_click, selection_mode="points",
                     config={"displayModeBar": False})
     st.caption("Click a cell to see its test images (or choose the classes on the right).")
+    matrix_table(cm, classes, "confusion")
 with right:
     c1, c2 = st.columns(2)
     c1.selectbox("True class", classes, key=CELL_T)

@@ -23,6 +23,9 @@ _CSS = """
 label:has(> input:focus-visible), label:has(input[type="checkbox"]:focus-visible),
 label:has(input[type="radio"]:focus-visible) { outline: 3px solid FOCUS; outline-offset: 2px; border-radius: 0.4rem; }
 [data-testid="stSidebarNav"] a:focus-visible { outline-offset: -2px; }
+/* The presenter view's canvas is wider than a phone: let it overflow the page rather than make its component a
+   scrolling box that the keyboard cannot reach (axe: scrollable-region-focusable). */
+.st-key-draw_canvas [data-testid="stBidiComponentIsolated"] { overflow: visible; }
 @media (prefers-reduced-motion: reduce) {
   *, *::before, *::after { animation-duration: 0.01ms !important; animation-iteration-count: 1 !important;
     transition-duration: 0.01ms !important; scroll-behavior: auto !important; }
