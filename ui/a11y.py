@@ -5,6 +5,7 @@
 - the page's language declared (Streamlit's page has `lang="en"`; kept so if anything changes it);
 - the drawing canvas named, with its instruction, and reachable by Tab (a screen reader says what it is and
   that "Try a sample" or an upload does without a pointer);
+- the main area out of the Tab order (Streamlit's tabindex 0 made a stop named with the whole page);
 - focus kept: when a rerun replaces the focused element (the wall's 2 s refresh, a send that clears the
   canvas), focus goes to its successor (the same wall card, by its data-id; else the same kind of control
   with the same name) instead of falling to the page's body.
@@ -13,8 +14,9 @@ The canvas's own toolbar lives in its shadow root and is left to its own styles.
 import streamlit as st
 
 FOCUS = "#c2255c"  # the theme's primaryColor (.streamlit/config.toml): 5.7:1 on white
+# (Not the words "Try a sample": a keyboard user looking for that button must not land on the canvas.)
 CANVAS_NAME = ("Drawing canvas. Draw one character on it with the mouse, a finger or a pen; the answer appears "
-               "beside it. Without a pointer: pick a class and press Try a sample, or upload a picture below.")
+               "beside it. Without a pointer: the sample button under it, or upload a picture below.")
 
 _CSS = """
 <style>
@@ -61,11 +63,16 @@ _SCRIPT = """
       host.setAttribute("tabindex", "0");
     }
   };
+  // Streamlit puts the whole main area in the Tab order (tabindex 0), a stop whose name is the entire page: a
+  // keyboard user looking for one button lands there first. Its controls scroll it as they take focus.
+  const mainOutOfTabOrder = () => {
+    for (const m of document.querySelectorAll('main[tabindex="0"], section[tabindex="0"][data-testid="stMain"]')) m.tabIndex = -1;
+  };
   let queued = false;
   new MutationObserver(() => {
     if (queued) return;
     queued = true;
-    requestAnimationFrame(() => { queued = false; refocus(); nameCanvas(); });
+    requestAnimationFrame(() => { queued = false; refocus(); nameCanvas(); mainOutOfTabOrder(); });
   }).observe(document.body, { childList: true, subtree: true });
 })();
 </script>
