@@ -25,9 +25,6 @@ _CSS = """
 label:has(> input:focus-visible), label:has(input[type="checkbox"]:focus-visible),
 label:has(input[type="radio"]:focus-visible) { outline: 3px solid FOCUS; outline-offset: 2px; border-radius: 0.4rem; }
 [data-testid="stSidebarNav"] a:focus-visible { outline-offset: -2px; }
-/* The presenter view's canvas is wider than a phone: let it overflow the page rather than make its component a
-   scrolling box that the keyboard cannot reach (axe: scrollable-region-focusable). */
-.st-key-draw_canvas [data-testid="stBidiComponentIsolated"] { overflow: visible; }
 @media (prefers-reduced-motion: reduce) {
   *, *::before, *::after { animation-duration: 0.01ms !important; animation-iteration-count: 1 !important;
     transition-duration: 0.01ms !important; scroll-behavior: auto !important; }
@@ -62,6 +59,16 @@ _SCRIPT = """
       host.setAttribute("aria-label", CANVAS_NAME);
       host.setAttribute("tabindex", "0");
     }
+    // Where the canvas is wider than its column (the presenter view on a phone), its own wrapper scrolls
+    // sideways: then that wrapper takes focus too, so the keyboard can scroll it (axe: scrollable-region-focusable).
+    for (const host of document.querySelectorAll('[class*="st-key-canvas-"] [data-testid="stBidiComponentIsolated"]')) {
+      const scroller = host.shadowRoot && host.shadowRoot.querySelector(".dc-scroll");
+      if (scroller && scroller.scrollWidth > scroller.clientWidth + 1 && !scroller.hasAttribute("tabindex")) {
+        scroller.setAttribute("tabindex", "0");
+        scroller.setAttribute("role", "group");
+        scroller.setAttribute("aria-label", "The drawing canvas, wider than the screen: arrow keys scroll it");
+      }
+    }
   };
   // Streamlit puts the whole main area in the Tab order (tabindex 0), a stop whose name is the entire page: a
   // keyboard user looking for one button lands there first. Its controls scroll it as they take focus.
@@ -74,6 +81,8 @@ _SCRIPT = """
     queued = true;
     requestAnimationFrame(() => { queued = false; refocus(); nameCanvas(); mainOutOfTabOrder(); });
   }).observe(document.body, { childList: true, subtree: true });
+  window.addEventListener("resize", nameCanvas);
+  setInterval(nameCanvas, 1000);  // the canvas draws itself in its shadow root, which the observer above does not see
 })();
 </script>
 """.replace("CANVAS_NAME", repr(CANVAS_NAME))
