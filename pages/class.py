@@ -39,14 +39,15 @@ def _session_label(s: dict) -> str:
 
 
 by_id = {s["id"]: s for s in sessions}
-top = st.columns([2, 1, 1, 1, 1.4], vertical_alignment="bottom")
-session_id = top[0].selectbox("Class session", list(by_id), format_func=lambda i: _session_label(by_id[i]), key=K + "session")
-misread = top[1].toggle("Misread only", key=K + "misread")
-low = top[2].toggle(f"Low confidence (< {wall.LOW_CONFIDENCE:.0%})", key=K + "low")
-fool_game = top[3].toggle("Fool the model", key=K + "fools",
+with st.container(horizontal=True, wrap=True, vertical_alignment="bottom", gap="medium"):  # wraps, never cuts a label
+    session_id = st.selectbox("Class session", list(by_id), format_func=lambda i: _session_label(by_id[i]),
+                              key=K + "session", width=340)
+    misread = st.toggle("Misread only", key=K + "misread")
+    low = st.toggle(f"Low confidence (< {wall.LOW_CONFIDENCE:.0%})", key=K + "low")
+    fool_game = st.toggle("Fool the model", key=K + "fools",
                           help="Draw something you would read as one character that the model reads as another. "
                                "The wall highlights the successful fools.")
-order = top[4].radio("Sort", ["newest", "mistakes"], horizontal=True, key=K + "order",
+    order = st.radio("Sort", ["newest", "mistakes"], horizontal=True, key=K + "order",
                      format_func={"newest": "Newest", "mistakes": "Confident mistakes first"}.get)
 
 

@@ -18,7 +18,6 @@ from ui.state import current_model_name, current_predictor, dataset_on_disk, pag
 
 page_frame()
 
-GRID_COLS = 8
 PAGE = 40  # examples a grid shows at once
 
 st.title(":material/troubleshoot: Evaluation")
@@ -90,10 +89,10 @@ def choose_example(slot: str, row: int) -> None:
 
 def example_grid(rows: np.ndarray, slot: str, caption) -> None:
     """Test images as a grid, each with its caption and a button that opens its explanation below."""
-    for start in range(0, len(rows), GRID_COLS):
-        cols = st.columns(GRID_COLS)
-        for col, r in zip(cols, rows[start:start + GRID_COLS]):
-            with col:
+    # A wrapping row of fixed-width tiles, not columns: at 200% zoom eight columns cut "Explain" to "Expl…".
+    with st.container(horizontal=True, wrap=True, gap="small"):
+        for r in rows:
+            with st.container(width=104):
                 st.image(pixels(view.images[r] / 255.0, scale=4, grid=False), caption=caption(r), width="stretch",
                          alt=f"Test image #{int(view.index[r])}: {caption(r)}")
                 st.button("Explain", key=f"{slot}-explain-{r}", on_click=choose_example, args=(slot, r),

@@ -1,6 +1,7 @@
 """What every page needs for keyboard and screen-reader users (WCAG 2.1 AA), set once from app.py:
 
 - a focus ring that shows (Streamlit's is a faint grey on sidebar links and switches), in the theme's pink;
+- at 200% zoom, widget labels wrap instead of being cut to "…";
 - `prefers-reduced-motion`: no animations, transitions or smooth scrolling for those who ask for none;
 - the page's language declared (Streamlit's page has `lang="en"`; kept so if anything changes it);
 - the drawing canvas named, with its instruction, and reachable by Tab (a screen reader says what it is and
@@ -24,6 +25,9 @@ _CSS = """
 /* Switches, checkboxes and radios hide their input: ring what the eye sees. */
 label:has(> input:focus-visible), label:has(input[type="checkbox"]:focus-visible),
 label:has(input[type="radio"]:focus-visible) { outline: 3px solid FOCUS; outline-offset: 2px; border-radius: 0.4rem; }
+/* Reflow (200% zoom): a widget's label wraps instead of ending in "…" when its column is narrow. */
+[data-testid="stWidgetLabel"] p, label[data-baseweb="checkbox"] p { white-space: normal !important;
+  text-overflow: clip !important; overflow: visible !important; }
 [data-testid="stSidebarNav"] a:focus-visible { outline-offset: -2px; }
 @media (prefers-reduced-motion: reduce) {
   *, *::before, *::after { animation-duration: 0.01ms !important; animation-iteration-count: 1 !important;
