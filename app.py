@@ -3,6 +3,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.a11y import page_setup as accessibility_setup
 from ui.narrow_screens import close_sidebar_on_narrow_screens
 from ui.state import sidebar
 from ui.teacher_lock import sidebar_field as teacher_password_field
@@ -20,4 +21,5 @@ nav = st.navigation([
 sidebar()
 teacher_password_field()
 close_sidebar_on_narrow_screens()
+accessibility_setup()  # focus rings, reduced motion, the canvas's name, focus kept across reruns (ui/a11y.py)
 nav.run()

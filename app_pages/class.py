@@ -13,6 +13,7 @@ from core.classroom.store import ClassStoreError, open_store
 from core.errors import HWLabError
 from ui import rooms as class_rooms
 from ui import teacher_lock
+from ui.chart_text import matrix_table
 from ui.explain_view import explain_input
 from ui.state import current_predictor, page_frame, predictor
 from ui.turns import wall_refresh
@@ -46,16 +47,16 @@ def _session_label(s: dict) -> str:
 by_id = {s["id"]: s for s in sessions}
 if st.session_state.get(K + "session") not in by_id:  # another room's session, or one deleted by `class clear`
     st.session_state.pop(K + "session", None)
-top = st.columns([3, 2], vertical_alignment="bottom")  # the session's label and the switches, each whole
-session_id = top[0].selectbox("Class session", list(by_id), format_func=lambda i: _session_label(by_id[i]), key=K + "session")
-order = top[1].radio("Sort", ["newest", "mistakes"], horizontal=True, key=K + "order",
-                     format_func={"newest": "Newest", "mistakes": "Confident mistakes first"}.get)
-with st.container(horizontal=True, gap="large"):
+with st.container(horizontal=True, wrap=True, vertical_alignment="bottom", gap="medium"):  # wraps, never cuts a label
+    session_id = st.selectbox("Class session", list(by_id), format_func=lambda i: _session_label(by_id[i]),
+                              key=K + "session", width=340)
     misread = st.toggle("Misread only", key=K + "misread")
     low = st.toggle(f"Low confidence (< {wall.LOW_CONFIDENCE:.0%})", key=K + "low")
     fool_game = st.toggle("Fool the model", key=K + "fools",
                           help="Draw something you would read as one character that the model reads as another. "
                                "The wall highlights the successful fools.")
+    order = st.radio("Sort", ["newest", "mistakes"], horizontal=True, key=K + "order",
+                     format_func={"newest": "Newest", "mistakes": "Confident mistakes first"}.get)
 
 
 def _confusion(rows) -> go.Figure:
@@ -113,6 +114,8 @@ def live_confusion() -> None:
     if rows:
         with st.expander("Confusion matrix of the class's drawings", icon=":material/grid_on:"):
             st.plotly_chart(_confusion(rows), key=K + "confusion", config={"displayModeBar": False})
+            labels, m = wall.confusion(rows)
+            matrix_table(m, labels, K + "confusion", rows="meant", columns="read")
 
 
 live_wall()

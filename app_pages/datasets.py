@@ -13,6 +13,7 @@ from core import config, datasets
 from core import kaggle_submission as submission
 from core.datasets import kaggle
 from core.errors import HWLabError
+from ui.chart_text import counts_table
 from ui.charts import class_bars
 from ui.state import bundles, current_model_name, dataset, follow_current_dataset, page_frame, predictor
 from ui.teacher_lock import gate
@@ -217,9 +218,9 @@ st.caption(f"Validation: the training pipeline holds out {datasets.VALIDATION_FR
            f"drawings are prepared in the **{ds.style}** style for models trained on it.")
 
 st.subheader("Class distribution")
-st.plotly_chart(class_bars(ds.classes, {"train": datasets.class_counts(ds.train, n_classes),
-                                      "test": datasets.class_counts(ds.test, n_classes)}),
-                key=f"dist-{name}", config={"displayModeBar": False})
+counts = {"train": datasets.class_counts(ds.train, n_classes), "test": datasets.class_counts(ds.test, n_classes)}
+st.plotly_chart(class_bars(ds.classes, counts), key=f"dist-{name}", config={"displayModeBar": False})
+counts_table(ds.classes, counts, f"dist-{name}")
 
 st.subheader("Samples")
 st.session_state.setdefault(SEED_KEY, 0)
@@ -233,6 +234,7 @@ split = ds.train if part == "train" else ds.test
 picks = datasets.sample_indices(split.y, n_classes, per_class, st.session_state[SEED_KEY])
 st.image(sample_grid(split.x, picks, ds.classes, per_class, blocks),
          caption=f"{per_class} random {part} images of each of the {n_classes} classes",
+         alt=f"A grid of {per_class} random {part} images of each class, a row a class: {', '.join(ds.classes)}",
          width="content" if blocks == 1 else "stretch")
 
 st.subheader("Where it comes from")

@@ -2,10 +2,9 @@
 import streamlit as st
 
 from core.cpu_share import mark_app_busy
-from core.errors import BadImage
-from core.preprocess import MAX_UPLOAD_BYTES, prepare, read_upload
+from core.preprocess import prepare
 from core.classroom.store import ClassStoreError, open_store
-from ui import draw_layout
+from ui import draw_input, draw_layout
 from ui import rooms as class_rooms
 from ui.state import current_predictor, dataset_title, page_frame
 from ui.turns import after_the_wall, drawing_run_starts
@@ -13,7 +12,7 @@ from ui.views import show_prediction, show_waiting
 from ui.explain_view import explain_input
 from ui.class_send import class_send
 from ui.insight_view import show_insights
-from ui.several_characters import several_characters_hint, several_characters_mode, show_several_characters
+from ui.several_characters import several_characters_mode, show_several_characters
 
 page_frame()
 
@@ -40,8 +39,10 @@ def what_to_draw(classes: list[str]) -> str:
     return "a digit or a letter" if digits and letters else "a letter" if letters else "a digit"
 
 
-def _clear():
+def _clear(keep_source: bool = False):
     st.session_state.canvas_round += 1
+    if not keep_source:
+        draw_input.forget()  # Clear and a send also put away a sample or an upload (ui/draw_input.py)
 
 
 @st.fragment
@@ -55,17 +56,24 @@ def drawing_area():
     with draw_layout.drawing_row(present) as (canvas_area, answer_area):
         with canvas_area:
             width = st.session_state.get("pen_width", 18)
+            sample = draw_input.canvas_background(pred, size)  # "Try a sample" puts its example on the canvas
             canvas = st_canvas(stroke_width=round(width * size / draw_layout.CANVAS_PX), stroke_color="#FFFFFF",
                                background_color="#000000", width=size, height=size, drawing_mode="freedraw",
-                               return_image_data=True, key=f"canvas-{st.session_state.canvas_round}")
+                               background_image=sample, return_image_data=True,
+                               key=f"canvas-{st.session_state.canvas_round}")
             with st.container(horizontal=True, vertical_alignment="bottom"):
                 st.button("Clear", icon=":material/ink_eraser:", on_click=_clear)  # a new canvas key empties it
                 st.slider("Pen width", 6, 40, 18, key="pen_width")
+            draw_input.sample_picker(pred, _clear)
+            draw_input.sample_note(pred)
         with answer_area:
             after_the_wall()
-            image = canvas.image_data
+            image = draw_input.over_background(canvas.image_data, sample)
             prepared = prepare(image, pred.style) if image is not None else None
             drawn = prepared is not None and prepared.x is not None
+            upload = None if drawn else draw_input.pending(pred)  # an upload, read while the canvas is empty
+            if upload is not None:
+                prepared, image, drawn = upload.prepared, upload.picture, True
             probs = pred(prepared.x)[0] if drawn else None  # once: the answer and the class label's preset
             if drawn:
                 mark_app_busy()  # a training job steps aside while the class draws (core/cpu_share.py)
@@ -85,21 +93,4 @@ def drawing_area():
 
 drawing_area()
 
-with st.expander(":material/photo_camera: Or upload a photo or scan of one handwritten character"):
-    up = st.file_uploader("Picture (PNG, JPEG, GIF, BMP, WebP, TIFF)", max_upload_size=MAX_UPLOAD_BYTES // 2**20,
-                          type=["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"])
-    if up is not None:
-        try:
-            picture = read_upload(up)  # its size checked before it is read
-            prepared = prepare(picture, pred.style)
-        except BadImage as exc:
-            st.error(str(exc))
-        else:
-            if prepared.x is None:
-                st.warning("No ink found in that picture: is it blank?")
-            else:
-                show_prediction(pred, prepared, "upload")
-                several_characters_hint(pred, picture, "upload")  # "205" read as one digit: say so, read each
-                if st.toggle("Explain this picture (SHAP and activations)", key="explain_upload"):
-                    explain_input(pred, prepared.x, key="upload")
-                show_insights(pred, prepared.x, "upload", picture=picture)
+draw_input.upload_box(pred, _clear)

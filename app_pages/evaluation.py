@@ -9,6 +9,7 @@ import streamlit as st
 
 from core import datasets, evaluation, registry
 from core.errors import HWLabError
+from ui.chart_text import matrix_table
 from ui.charts import confusion_heatmap
 from ui.explain_view import explain_input
 from core.pictures import pixels
@@ -18,7 +19,6 @@ from ui.state import current_model_name, current_predictor, dataset_on_disk, pag
 
 page_frame()
 
-GRID_COLS = 8
 PAGE = 40  # examples a grid shows at once
 
 st.title(":material/troubleshoot: Evaluation")
@@ -95,11 +95,12 @@ def choose_example(slot: str, row: int) -> None:
 
 def example_grid(rows: np.ndarray, slot: str, caption) -> None:
     """Test images as a grid, each with its caption and a button that opens its explanation below."""
-    for start in range(0, len(rows), GRID_COLS):
-        cols = st.columns(GRID_COLS)
-        for col, r in zip(cols, rows[start:start + GRID_COLS]):
-            with col:
-                st.image(pixels(view.images[r] / 255.0, scale=4, grid=False), caption=caption(r), width="stretch")
+    # A wrapping row of fixed-width tiles, not columns: at 200% zoom eight columns cut "Explain" to "Expl…".
+    with st.container(horizontal=True, wrap=True, gap="small"):
+        for r in rows:
+            with st.container(width=104):
+                st.image(pixels(view.images[r] / 255.0, scale=4, grid=False), caption=caption(r), width="stretch",
+                         alt=f"Test image #{int(view.index[r])}: {caption(r)}")
                 st.button("Explain", key=f"{slot}-explain-{r}", on_click=choose_example, args=(slot, r),
                           width="stretch")
 
@@ -113,7 +114,8 @@ def explanation(slot: str) -> None:
     t, p = int(view.true[r]), int(view.pred[r])
     with st.container(border=True):
         head = st.columns([1, 4, 1])
-        head[0].image(pixels(view.images[r] / 255.0, scale=4), width=112)
+        head[0].image(pixels(view.images[r] / 255.0, scale=4), width=112,
+                      alt=f"Test image #{int(view.index[r])}, true {classes[t]}, predicted {classes[p]}")
         head[1].markdown(f"#### Test image #{int(view.index[r])}: true **{classes[t]}**, predicted **{classes[p]}** "
                          f"({view.confidence[r]:.1%})")
         if head[2].button("Close", key=f"{slot}-close"):
@@ -162,6 +164,7 @@ with left:
     st.plotly_chart(fig, key="confusion_chart", on_select=on_cell_click, selection_mode="points",
                     config={"displayModeBar": False})
     st.caption("Click a cell to see its test images (or choose the classes on the right).")
+    matrix_table(cm, classes, "confusion")
 with right:
     c1, c2 = st.columns(2)
     c1.selectbox("True class", classes, key=CELL_T)

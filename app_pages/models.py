@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core import registry
+from ui.chart_text import curves_caption
 from ui.charts import training_curves
 from ui.export_view import use_elsewhere
 from ui.state import bundles, current_model_name, page_frame
@@ -65,8 +66,9 @@ if not picked:
 histories = {n: registry.read_history(n) for n in picked}
 no_val = [n for n, h in histories.items() if h and not any(r.get("val_accuracy") is not None for r in h)]
 left, right = st.columns(2)
-left.plotly_chart(training_curves(histories, "accuracy"), key="curve_accuracy")
-right.plotly_chart(training_curves(histories, "loss"), key="curve_loss")
+for col, metric in zip((left, right), ("accuracy", "loss")):
+    col.plotly_chart(training_curves(histories, metric), key=f"curve_{metric}")
+    curves_caption(col, histories, metric)  # the last values, for those who cannot see the curves
 left, right = st.columns(2)
 left.plotly_chart(training_curves(histories, "learning_rate"), key="curve_lr")
 with right:

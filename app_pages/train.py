@@ -13,6 +13,7 @@ import streamlit as st
 
 from core import datasets, jobs, zoo
 from core.errors import HWLabError
+from ui.chart_text import curves_caption
 from ui.charts import training_curves
 from ui.class_teach import class_teach
 from ui.state import MODEL_KEY, bundles, page_frame
@@ -58,6 +59,7 @@ def _curves(p: jobs.Progress, key: str, running: bool) -> None:
     for col, metric in zip(st.columns(2), ("loss", "accuracy")):
         col.plotly_chart(training_curves({"job": p.history}, metric, running=p.batches, height=300, live=running),
                          key=f"{metric}-{key}", config={"displayModeBar": False})
+        curves_caption(col, {"job": p.history}, metric)
 
 
 def _device(p: jobs.Progress) -> str:

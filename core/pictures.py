@@ -9,8 +9,14 @@ from PIL import Image
 GRID_COLUMNS = 8
 GRID_MAPS = 64  # feature maps shown per layer: an 8x8 grid
 
-RED = np.array([1.0, 0.051, 0.341], np.float32)  # shap's red: supports the class
-BLUE = np.array([0.118, 0.533, 0.898], np.float32)  # shap's blue: opposes it
+# The ends of ColorBrewer's RdBu, a diverging scale that readers with any common colour-vision deficiency tell
+# apart (shap's own pink-red and light blue are close for some of them); white in the middle.
+RED = np.array([0xb2, 0x18, 0x2b], np.float32) / 255  # supports the class ("for")
+BLUE = np.array([0x21, 0x66, 0xac], np.float32) / 255  # opposes it ("against")
+
+
+def hex_colour(rgb: np.ndarray) -> str:
+    return "#" + "".join(f"{round(float(c) * 255):02x}" for c in rgb)
 
 
 def attribution_rgb(x28: np.ndarray, values: np.ndarray, vmax: float, scale: int = 8) -> np.ndarray:

@@ -243,10 +243,9 @@ def test_attribution_picture_is_red_for_support_and_blue_against():
     v[5, 5], v[20, 20] = 1.0, -1.0
     img = pictures.attribution_rgb(x, v, vmax=1.0, scale=2)
     assert img.shape == (56, 56, 3) and img.dtype == np.uint8
-    r, g, b = img[11, 11]
-    assert r > 200 and b < 120  # red
-    r, g, b = img[41, 41]
-    assert b > 200 and r < 60  # blue
+    # the ends of ColorBrewer's RdBu (colour-blind safe): dark red for, dark blue against
+    assert (img[11, 11] == np.round(pictures.RED * 255)).all() and img[11, 11, 0] > 2 * img[11, 11, 2]
+    assert (img[41, 41] == np.round(pictures.BLUE * 255)).all() and img[41, 41, 2] > 2 * img[41, 41, 0]
     assert (img[30, 5] == 255).all()  # no attribution, no ink: white paper
 
 

@@ -70,6 +70,10 @@ def _send(digest: str, clear: Callable[[], None]) -> None:
         clear()
 
 
+def _nothing_to_send() -> None:
+    st.session_state[PROBLEM] = ("warning", "Nothing to send yet: draw a character, try a sample or upload a picture.")
+
+
 def _name_and_label(pred, digest: str | None, guess: int) -> None:
     """Not a fragment of its own: a student types the name once and corrects a label now and then, while
     a nested fragment cost every drawing's rerun a deep copy of Streamlit's layout state (about a tenth of
@@ -97,8 +101,8 @@ def class_send(pred, prepared, image, probs, clear: Callable[[], None]) -> None:
             st.session_state[PENDING] = (digest, pred, prepared, image, probs)
             st.button("Send to the class", icon=":material/send:", key=f"class_send_{digest}", type="primary",
                       on_click=_send, args=(digest, clear))
-        else:
-            st.button("Send to the class", icon=":material/send:", disabled=True, key="class_send_idle")
+        else:  # not disabled: after a send focus stays on it (a disabled button would drop it to the page's body)
+            st.button("Send to the class", icon=":material/send:", key="class_send_idle", on_click=_nothing_to_send)
     problem = st.session_state.pop(PROBLEM, None)
     just_sent = st.session_state.pop(JUST_SENT, None)
     if problem:

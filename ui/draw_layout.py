@@ -47,7 +47,8 @@ _PRESENT_CSS = """
 .st-key-verdict_canvas [data-testid="stMetricValue"] { font-size: 9rem; line-height: 1.05; }
 .st-key-verdict_canvas [data-testid="stMetricDelta"] { font-size: 2.4rem; }
 .st-key-verdict_canvas [data-testid="stCaptionContainer"] p { font-size: 1.6rem; }
-.st-key-draw_title { display: none; }
+/* The title stays (the page's one heading for a screen reader, and what tells a browser the page is there), small */
+.st-key-draw_title h1 { font-size: 1.1rem; padding: 0; }
 div:has(> .st-key-verdict_canvas) { max-width: 40rem; }
 /* The captions around the answer ("What the model sees (28×28)", the model's line) read from the back too. */
 .st-key-answer_canvas [data-testid="stImageCaption"], .st-key-answer_canvas [data-testid="stImageCaption"] *,

@@ -94,11 +94,24 @@ def show_shap(pred: registry.Predictor, x: np.ndarray, key: str, true_label: Opt
         mark = " ✔ true class" if true_label is not None and label == str(true_label) else ""
         with col:
             st.image(pictures.attribution_rgb(att.x, v, att.vmax, scale=7), width=196,
-                     caption=f"SHAP for {label} · {p:.1%}{mark}")
+                     caption=f"SHAP for {label} · {p:.1%}{mark}",
+                     alt=f"SHAP map for {label} ({p:.0%}): the input, its pixels coloured by how much they push the "
+                         f"model towards {label} or away from it")
+    shap_legend()
     missing = true_label is not None and str(true_label) not in att.labels
     st.caption(f"Red pixels push the model towards that class, blue pixels away from it, on one symmetric scale "
                f"(|max| {att.vmax:.3g}). {explain.METHODS[att.method]}, background: {att.source}; "
                f"{att.seconds:.2f} s." + (f" The true class {true_label} is not among the top 3." if missing else ""))
+
+
+def shap_legend() -> None:
+    """Which colour means "for" and which "against": a scale with both words, not the colour alone."""
+    blue, red = pictures.hex_colour(pictures.BLUE), pictures.hex_colour(pictures.RED)
+    st.html(f'<div style="display:flex;align-items:center;gap:0.5rem;font-size:0.875rem">'
+            f'<span>against the class</span>'
+            f'<span role="img" aria-label="colour scale: blue, against the class; white, no effect; red, for the class" '
+            f'style="flex:0 0 10rem;height:0.8rem;border:1px solid #767676;border-radius:0.2rem;'
+            f'background:linear-gradient(to right,{blue},#ffffff,{red})"></span><span>for the class</span></div>')
 
 
 def show_activations(pred: registry.Predictor, x: np.ndarray, key: str) -> None:
@@ -116,7 +129,7 @@ def show_activations(pred: registry.Predictor, x: np.ndarray, key: str) -> None:
         for start in range(0, len(images), per_row):
             cols = st.columns(per_row)
             for col, im, lab in zip(cols, images[start:start + per_row], labels[start:start + per_row]):
-                col.image(im, caption=lab, width="stretch")
+                col.image(im, caption=lab, width="stretch", alt=f"First-layer weights for {lab}")
     shown = [o for o in outs if not o.passthrough]
     maps = [o for o in shown if o.kind == "maps"]
     vectors = [o for o in shown if o.kind == "vector" and o.values.size <= 1024]
@@ -129,7 +142,7 @@ def show_activations(pred: registry.Predictor, x: np.ndarray, key: str) -> None:
             h, w, c = o.values.shape
             more = f", first {pictures.GRID_MAPS}" if c > pictures.GRID_MAPS else ""
             with cols[i % 3]:
-                st.image(pictures.feature_grid_picture(o.values), width="stretch",
+                st.image(pictures.feature_grid_picture(o.values), width="stretch", alt=f"Feature maps of {o.name}",
                          caption=f"{i + 1}. {layer_words(o.type)}: {c} maps of {h}×{w}{more} ({o.name})")
     if vectors:
         st.markdown("**Dense layers** (one bar a unit)")
@@ -148,7 +161,8 @@ def show_activations(pred: registry.Predictor, x: np.ndarray, key: str) -> None:
     if pics["filters"]:
         with st.expander("Convolution filters"):
             for layer, im, note in pics["filters"]:
-                st.image(im, caption=f"{layer}: {note} (red positive, blue negative weights)")
+                st.image(im, caption=f"{layer}: {note} (red positive, blue negative weights)",
+                         alt=f"The convolution filters of {layer}")
 
 
 def explain_input(pred: registry.Predictor, x: np.ndarray, key: str, true_label: Optional[str] = None) -> None:

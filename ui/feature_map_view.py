@@ -112,7 +112,8 @@ def show_feature_map(pred: registry.Predictor, x: Optional[np.ndarray], key: str
         return
     t, p = int(m.label[i]), int(m.predicted[i])
     c1, c2 = st.columns([1, 4])
-    c1.image(pixels(m.images[i] / 255.0, scale=4), width=112)
+    c1.image(pixels(m.images[i] / 255.0, scale=4), width=112,
+             alt=f"Test image #{int(m.index[i])}, true {m.classes[t]}, read {m.classes[p]}")
     c2.markdown(f"**Test image #{int(m.index[i])}**: true **{m.classes[t]}**, the model reads **{m.classes[p]}**.")
     if c2.toggle("Explain this image (SHAP and activations)", key=f"{key}-map-explain"):
         from ui.explain_view import explain_input

@@ -57,7 +57,7 @@ def show_lineup(dataset: str, key: str, picture: Optional[np.ndarray] = None, x:
         for col, a in zip(cols, answers[start:start + PER_ROW]):
             with col.container(border=True):
                 st.markdown(f"**{a.title}**")
-                st.image(pixels(a.x, scale=3), width=84)
+                st.image(pixels(a.x, scale=3), width=84, alt=f"The input as {a.title} sees it, read {a.label}")
                 st.metric("Reads", a.label, f"{a.confidence:.1%}", delta_color="off", delta_arrow="off")
                 st.caption("Then " + ", ".join(f"{c} ({p:.0%})" for c, p in a.top[1:]))
                 lookalike = note(a.top)

@@ -51,12 +51,13 @@ def show_reading(pred: registry.Predictor, picture: np.ndarray, key: str) -> Non
         st.info(f"Write a number or a word on the wide canvas, characters side by side, a little space between "
                 f"them. {pred.card['title']} reads each one.")
         return
-    st.image(boxes_picture(picture, r), caption="The pieces found in the ink, each with its answer", width="stretch")
+    st.image(boxes_picture(picture, r), caption="The pieces found in the ink, each with its answer", width="stretch",
+             alt="The writing with a box around each piece found: " + ", ".join(c.label for c in r.characters))
     st.metric("Read", r.text, f"{len(r.characters)} characters", delta_color="off", delta_arrow="off")
     cols = st.columns(max(len(r.characters), 4))
     for col, c in zip(cols, r.characters):
         with col:
-            st.image(pixels(c.piece.prepared.x, scale=3), width=84)
+            st.image(pixels(c.piece.prepared.x, scale=3), width=84, alt=f"A piece, read as {c.label}")
             st.markdown(f"**{c.label}** · {c.confidence:.0%}")
             st.caption("then " + ", ".join(f"{lab} ({p:.0%})" for lab, p in c.top[1:]))
             if c.lookalikes:

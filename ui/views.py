@@ -9,6 +9,7 @@ import streamlit as st
 
 from core.insight.lookalikes import note as lookalike_note
 from core.pictures import pixels
+from ui.announce import announce, input_id, sentence
 from ui.charts import probability_bars
 
 
@@ -20,14 +21,14 @@ def show_bars(classes: list[str], probs: np.ndarray, key: str, big: bool = False
 VIEW_CAPTION = "What the model sees (28×28)"
 
 
-def _answer_row(key: str, x28: np.ndarray | None, big: bool):
-    """The verdict (returned, to fill) with the 28x28 view beside it (blank when x28 is None); the pair wraps
-    on a narrow screen."""
+def _answer_row(key: str, x28: np.ndarray | None, big: bool, alt: str):
+    """The verdict (returned, to fill) with the 28x28 view beside it (blank when x28 is None; `alt`: what it
+    shows, for a screen reader); the pair wraps on a narrow screen."""
     scale = 6 if big else 4
     with st.container(horizontal=True, wrap=True, key=f"answer_{key}"):
         verdict = st.container(key=f"verdict_{key}")
         st.image(_blank_png(scale) if x28 is None else pixels(x28, scale=scale), caption=VIEW_CAPTION,
-                 width=28 * scale)
+                 width=28 * scale, alt=alt)
     return verdict
 
 
@@ -48,7 +49,8 @@ def show_waiting(classes: list[str], invitation: str, key: str, big: bool = Fals
     that was waiting for it (a browser watching that element sees it at once, not at its next look:
     benchmarks/browser_latency.py). It also has the browser load its code for these elements with the page: in a
     fresh page that code otherwise held up the first answer by about half a second."""
-    with _answer_row(key, None, big):
+    announce("", key)  # the live region is there before the first answer: a reader then hears that answer
+    with _answer_row(key, None, big, "The model's 28 by 28 view, empty: nothing is drawn yet."):
         st.metric("Prediction", PLACEHOLDER)
         st.info(invitation)
         st.caption("The model answers with one of: " + ", ".join(classes[:40]) + ("…" if len(classes) > 40 else ""))
@@ -71,7 +73,8 @@ def show_prediction(pred, prepared, key: str, big: bool = False, probs: np.ndarr
         return
     probs = pred(prepared.x)[0] if probs is None else probs
     top = pred.top(probs, 3)
-    with _answer_row(key, prepared.x, big):
+    announce(sentence(top), key, input_id(prepared.x))
+    with _answer_row(key, prepared.x, big, f"The model's 28 by 28 view of the input, read as {top[0][0]}."):
         st.metric("Prediction", top[0][0], f"{top[0][1]:.1%} confidence", delta_color="off", delta_arrow="off")
         st.caption("Runner-up: " + ", ".join(f"{c} ({p:.1%})" for c, p in top[1:]))
         show_lookalikes(top)

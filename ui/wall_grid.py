@@ -1,7 +1,12 @@
 """The class wall as one element: its counters, a line saying what is shown, and a card per drawing (its
 28x28 input, the nickname, what the student meant, what the model read and how sure it was, the time), a red
-edge on a misread and an orange one with "Fooled it!" on a successful fool. A click (or Enter) on a card asks
-for its explanation.
+edge and the word "Misread" on a misread, an orange edge and "Fooled it!" on a successful fool (never the colour
+alone). A click (or Enter) on a card asks for its explanation.
+
+For a screen reader: the wall is a list, each item holding one button named like "Sam drew 4, read as 9, 71%"
+(a button in a listitem, not a button with the listitem role, which would hide that it is a button), and its
+picture has the same text. Each card carries its drawing's id (data-id), by which ui/a11y.py gives focus back to
+the same card when a refresh replaces it.
 
 One element, not a Streamlit element a figure and five a card: the wall redraws every 2 s, and with 32 cards
 its ~220 messages were the server's costliest refresh while a class sent drawings
@@ -30,12 +35,14 @@ CSS = """
 .hw-card { display: flex; flex-direction: column; gap: 0.15rem; padding: 0.45rem; text-align: left;
   font: inherit; color: inherit; cursor: pointer; background: transparent;
   border: 1px solid rgba(128, 128, 128, 0.35); border-radius: 0.5rem; }
-.hw-card:hover, .hw-card:focus-visible { outline: 2px solid var(--st-primary-color, #d6336c); outline-offset: 1px; }
+.hw-card:hover, .hw-card:focus-visible { outline: 2px solid var(--st-primary-color, #c2255c); outline-offset: 1px; }
 .hw-card img { width: 100%; aspect-ratio: 1; image-rendering: pixelated; border-radius: 0.3rem; background: #000; }
 .hw-card .who { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .hw-card .what, .hw-card .when { font-size: 0.85em; opacity: 0.8; }
 .hw-card.misread { border: 2px solid #e03131; }
 .hw-card.fool { border: 3px solid #f08c00; background: rgba(255, 169, 77, 0.15); }
+.hw-card .badges { display: flex; gap: 0.3rem; flex-wrap: wrap; }
+.hw-card .badge.misread { background: #ffe3e3; color: #a51d24; }
 .hw-card .badge { align-self: flex-start; font-size: 0.8em; font-weight: 600; padding: 0 0.4rem;
   border-radius: 0.3rem; background: #ffe8cc; color: #a34b00; }
 """
@@ -71,21 +78,30 @@ export default function (component) {
   }));
   parentElement.querySelector(".hw-note").textContent = (data && data.note) || "";
   grid.replaceChildren(...cards.map((d) => {
+    const item = document.createElement("div");
+    item.setAttribute("role", "listitem");
     const card = document.createElement("button");
     card.type = "button";
     card.className = "hw-card" + (d.correct ? "" : " misread") + (d.fool ? " fool" : "");
-    card.setAttribute("role", "listitem");
+    card.dataset.id = String(d.id);
     card.title = "Explain this drawing";
+    const said = d.student + " drew " + d.label + ", read as " + d.prediction + ", " + d.confidence;
+    card.setAttribute("aria-label", said + (d.fool ? ", fooled it" : d.correct ? "" : ", misread") + ", at " + d.time
+      + ". Explain this drawing");
     const img = document.createElement("img");
     img.src = d.image;
-    img.alt = "meant " + d.label + ", read " + d.prediction;
+    img.alt = said;
     card.append(img, line("who", d.student),
       line("what", (d.correct ? "\\u2713" : "\\u2717") + " meant " + d.label + " \\u00b7 read " + d.prediction
         + " " + d.confidence),
       line("when", d.time));
-    if (d.fool) card.append(line("badge", "Fooled it!"));
+    const badges = line("badges", "");
+    if (!d.correct && !d.fool) badges.append(line("badge misread", "\\u2717 Misread"));
+    if (d.fool) badges.append(line("badge", "\\u2605 Fooled it!"));
+    if (badges.childElementCount) card.append(badges);
     card.addEventListener("click", () => setTriggerValue("explain", d.id));
-    return card;
+    item.append(card);
+    return item;
   }));
 }
 """
