@@ -49,8 +49,15 @@ def cmd_add(a) -> int:
     from .pictures import thumbnail_png
     from .store import check_label, clean_student, open_store
 
-    p = _predictor(a.model)
-    label, student = check_label(a.label, p.classes), clean_student(a.student)
+    from .. import registry
+
+    name = a.model or default_model()
+    card = registry.inspect(name)
+    if not card.ok:
+        raise BadModel(card.error)
+    # the label and the nickname are checked from the card, before TensorFlow and the model are loaded
+    label, student = check_label(a.label, [str(c) for c in card.card["classes"]]), clean_student(a.student)
+    p = _predictor(name)
     rows = []
     for f in a.files:
         try:
