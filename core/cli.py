@@ -13,7 +13,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from .errors import BadImage, HWLabError  # noqa: E402
+from .errors import BadImage, BadModel, HWLabError  # noqa: E402
 
 
 def _print(obj) -> None:
@@ -84,17 +84,23 @@ def cmd_predict(a) -> int:
 
     from . import preprocess, registry
 
-    p = registry.Predictor(a.model)
+    bundle = registry.inspect(a.model)
+    if not bundle.ok:
+        raise BadModel(bundle.error)
+    style = bundle.card.get("preprocess", "mnist")  # what Predictor.style says, without loading the model
+    loaded: list = []  # the Predictor, loaded for the first good picture: bad ones are said without TensorFlow
     pending: list[tuple[str, object]] = []  # (file, model input or error sentence), printed in input order
 
     def flush():
         inputs = [x for _, x in pending if not isinstance(x, str)]
-        probs = iter(p(np.concatenate(inputs)) if inputs else [])
+        if inputs and not loaded:
+            loaded.append(registry.Predictor(a.model))
+        probs = iter(loaded[0](np.concatenate(inputs)) if inputs else [])
         for f, x in pending:
             if isinstance(x, str):
                 _print({"file": f, "error": x})
                 continue
-            top = p.top(next(probs), 3)
+            top = loaded[0].top(next(probs), 3)
             _print({"file": f, "label": top[0][0], "confidence": round(top[0][1], 6),
                     "top": [[c, round(v, 6)] for c, v in top]})
         pending.clear()
@@ -102,7 +108,7 @@ def cmd_predict(a) -> int:
     failed = 0
     for f in a.images:
         try:
-            x = preprocess.prepare(preprocess.read_image(Path(f).read_bytes(), f), p.style).x
+            x = preprocess.prepare(preprocess.read_image(Path(f).read_bytes(), f), style).x
             if x is None:
                 x = f"{f}: no ink found (a blank picture)"
         except OSError as exc:
