@@ -126,6 +126,7 @@ def cmd_predict(a) -> int:
 def cmd_evaluate(a) -> int:
     from . import datasets, evaluation, registry
 
+    datasets.spec(a.dataset)  # an unknown dataset is said before the model is loaded
     p = registry.Predictor(a.model)
     ds = datasets.load(a.dataset, Bar(f"downloading {a.dataset}"))
     if list(ds.classes) != p.classes:
