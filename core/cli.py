@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import BadImage, HWLabError
+from .errors import BadImage, BadModel, HWLabError
 
 # The commands that never load TensorFlow: the others load it at once, quietly (quiet_start).
 WITHOUT_TENSORFLOW = {"models", "datasets", "class list", "class export", "class clear"}
@@ -147,17 +147,23 @@ def cmd_predict(a) -> int:
 
     from . import preprocess, registry
 
-    p = registry.Predictor(a.model)
+    bundle = registry.inspect(a.model)
+    if not bundle.ok:
+        raise BadModel(bundle.error)
+    style = bundle.card.get("preprocess", "mnist")  # what Predictor.style says, without loading the model
+    loaded: list = []  # the Predictor, loaded for the first good picture: bad ones are said without TensorFlow
     pending: list[tuple[str, object]] = []  # (file, model input or error sentence), printed in input order
 
     def flush():
         inputs = [x for _, x in pending if not isinstance(x, str)]
-        probs = iter(p(np.concatenate(inputs)) if inputs else [])
+        if inputs and not loaded:
+            loaded.append(registry.Predictor(a.model))
+        probs = iter(loaded[0](np.concatenate(inputs)) if inputs else [])
         for f, x in pending:
             if isinstance(x, str):
                 say_error(x)
                 continue
-            top = p.top(next(probs), 3)
+            top = loaded[0].top(next(probs), 3)
             _print({"file": f, "label": top[0][0], "confidence": round(top[0][1], 6),
                     "top": [[c, round(v, 6)] for c, v in top]})
         pending.clear()
@@ -165,7 +171,7 @@ def cmd_predict(a) -> int:
     failed = 0
     for f in a.images:
         try:
-            x = preprocess.prepare(preprocess.read_image(Path(f).read_bytes(), f), p.style).x
+            x = preprocess.prepare(preprocess.read_image(Path(f).read_bytes(), f), style).x
             if x is None:
                 x = f"{f}: no ink found (a blank picture)"
         except OSError as exc:
@@ -183,6 +189,7 @@ def cmd_predict(a) -> int:
 def cmd_evaluate(a) -> int:
     from . import datasets, evaluation, registry
 
+    datasets.spec(a.dataset)  # an unknown dataset is said before the model is loaded
     p = registry.Predictor(a.model)
     ds = datasets.load(a.dataset, Bar(f"downloading {a.dataset}"))
     if list(ds.classes) != p.classes:

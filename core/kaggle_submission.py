@@ -49,9 +49,12 @@ def submission_bytes(labels: np.ndarray) -> bytes:
 def write_submission(model: str, csv: Readable, out: Union[str, os.PathLike],
                      progress: Progress = None) -> dict:
     """Predict every image of a test.csv with the model bundle `model` and write `out` (atomically)."""
+    bundle = registry.inspect(model)
+    if not bundle.ok:
+        raise BadModel(bundle.error)
+    digit_columns([str(c) for c in bundle.card["classes"]])  # from the card: fail before parsing a big file
+    data = read_csv(csv, "test")  # a bad file is said before TensorFlow and the model are loaded
     pred = registry.Predictor(model)
-    digit_columns(pred.classes)  # fail before parsing a big file
-    data = read_csv(csv, "test")
     labels = predict_digits(pred, pred.classes, data.x, progress)
     out = Path(out)
     try:

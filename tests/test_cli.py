@@ -164,3 +164,18 @@ def test_feature_map_of_an_unknown_model_is_a_sentence(models_dir, capsys):
     assert feature_map.main(["no-such-model"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: There is no model called 'no-such-model'") and err.count("\n") == 1
+
+
+def test_bad_pictures_and_labels_are_refused_before_the_model_is_loaded(tmp_path, monkeypatch, capsys):
+    """A picture that cannot be read, or a label the model does not have, is said without loading TensorFlow and
+    the model (seconds on a loaded machine, for an answer the card already gives)."""
+    from core import registry
+
+    monkeypatch.setenv("HWLAB_MODELS_DIR", str(Path(__file__).resolve().parent.parent / "models"))
+    monkeypatch.setattr(registry, "Predictor", lambda name: pytest.fail("the model was loaded"))
+    (tmp_path / "text.png").write_text("not a picture")
+    code, out, _ = run_cli(capsys, "predict", "--model", "mnist-hwnet", str(tmp_path / "text.png"))
+    assert code == 2 and "is not a picture we can read" in out
+    code, _, err = run_cli(capsys, "class", "add", "--model", "mnist-hwnet", "--label", "Z", "--student", "ann",
+                           str(tmp_path / "text.png"))
+    assert code == 2 and "'Z' is not one of the model's classes" in err

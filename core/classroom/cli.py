@@ -56,29 +56,35 @@ def _predictor(name):
 
 
 def cmd_add(a) -> int:
-    from .. import preprocess
+    from .. import preprocess, registry
     from .pictures import thumbnail_png
     from .store import check_label, clean_student
 
     store, room_id = _room_id(a)
-    p = _predictor(a.model)
-    label, student = check_label(a.label, p.classes), clean_student(a.student)
+    name = a.model or default_model()
+    bundle = registry.inspect(name)
+    if not bundle.ok:
+        raise BadModel(bundle.error)
+    # The label, the nickname and every picture are checked from the card, before TensorFlow and the model load.
+    classes = [str(c) for c in bundle.card["classes"]]
+    style = bundle.card.get("preprocess", "mnist")  # what Predictor.style says
+    label, student = check_label(a.label, classes), clean_student(a.student)
     rows = []
     for f in a.files:
         try:
             img = preprocess.read_image(Path(f).read_bytes(), f)
         except OSError as exc:
             raise BadImage(f"cannot read {f}: {exc.strerror or exc}") from None
-        x = preprocess.prepare(img, p.style).x
+        x = preprocess.prepare(img, style).x
         if x is None:
             raise BadImage(f"{f}: no ink found (a blank picture); nothing was added.")
-        rows.append(dict(student=student, label=label, x=x, style=p.style, model=p.bundle.name, classes=p.classes,
+        rows.append(dict(student=student, label=label, x=x, style=style, model=name, classes=classes,
                          canvas_png=thumbnail_png(img)))
-    probs = p(np.concatenate([r["x"] for r in rows]))
+    probs = _predictor(name)(np.concatenate([r["x"] for r in rows]))
     for r, pr in zip(rows, probs):
         r["probs"] = pr
     ids = store.add_many(rows, room_id=room_id)  # all or none
-    _print({"added": len(ids), "student": student, "label": label, "model": p.bundle.name, "ids": ids})
+    _print({"added": len(ids), "student": student, "label": label, "model": name, "ids": ids})
     return 0
 
 
