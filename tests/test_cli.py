@@ -174,8 +174,8 @@ def test_bad_pictures_and_labels_are_refused_before_the_model_is_loaded(tmp_path
     monkeypatch.setenv("HWLAB_MODELS_DIR", str(Path(__file__).resolve().parent.parent / "models"))
     monkeypatch.setattr(registry, "Predictor", lambda name: pytest.fail("the model was loaded"))
     (tmp_path / "text.png").write_text("not a picture")
-    code, out, _ = run_cli(capsys, "predict", "--model", "mnist-hwnet", str(tmp_path / "text.png"))
-    assert code == 2 and "is not a picture we can read" in out
+    code, _, err = run_cli(capsys, "predict", "--model", "mnist-hwnet", str(tmp_path / "text.png"))
+    assert code == 2 and "is not a picture we can read" in err
     code, _, err = run_cli(capsys, "class", "add", "--model", "mnist-hwnet", "--label", "Z", "--student", "ann",
                            str(tmp_path / "text.png"))
     assert code == 2 and "'Z' is not one of the model's classes" in err
