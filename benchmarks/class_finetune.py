@@ -59,7 +59,7 @@ def main(argv=None) -> int:
         (tmp / "models").mkdir()
         shutil.copytree(registry.bundle_dir(a.model), tmp / "models" / a.model)
         os.environ["HWLAB_MODELS_DIR"] = str(tmp / "models")
-        from core import jobs
+        from core.training import jobs
         from core.classroom import finetune
 
         students = build_class(a.model, a.drawings)

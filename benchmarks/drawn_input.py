@@ -89,7 +89,7 @@ def main(argv=None) -> int:
         key = f"{a.source}_{a.writers}_{kind}s"
         card = registry.inspect(a.model).card
         figures = dict(card.get("drawn") or {}, **{key: {"accuracy": acc["app pipeline"], "n": int(len(y))}})
-        from core.training import headline_drawn
+        from core.training.run import headline_drawn
 
         registry.update_card(a.model, drawn=figures, drawn_accuracy=headline_drawn(figures))
         print(f"  written to {a.model}/card.json as drawn[{key!r}]")

@@ -158,9 +158,10 @@ def cmd_submit(a) -> int:
 
 
 def cmd_train(a) -> int:
-    from . import jobs, train_settings, training
+    from .training import jobs, run
+    from .training.settings import from_arguments
 
-    s = train_settings.from_arguments(a)
+    s = from_arguments(a)
     s.resolved()  # every setting checked (exit 2 and a sentence) before the lock, the data or the model
     bar = Bar("training")  # on a terminal only: in a log, the lines per epoch below are the progress
 
@@ -178,7 +179,7 @@ def cmd_train(a) -> int:
 
     command = "python -m core " + " ".join(shlex.quote(x) for x in getattr(a, "argv", sys.argv[1:]))
     with jobs.exclusive(command):  # one training at a time on this machine, the Train page's jobs included
-        name = training.train(s, events, command=command)
+        name = run.train(s, events, command=command)
     print(name, flush=True)
     return 0
 
@@ -205,9 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", required=True)
     p.set_defaults(fn=cmd_evaluate)
     p = sub.add_parser("train", help="train a model headless; prints the new bundle's name last")
-    from .train_settings import add_arguments
+    from .training.settings import add_arguments
 
-    add_arguments(p)  # one flag per training setting, from its declaration (train_settings.Settings)
+    add_arguments(p)  # one flag per training setting, from its declaration (training/settings.py)
     p.set_defaults(fn=cmd_train)
     from .classroom.cli import add_class_commands
 

@@ -14,7 +14,7 @@ from typing import Sequence
 
 from . import atomic
 from .errors import DownloadError
-from .progress import Progress  # (bytes done, total bytes or None)
+from .progress import ProgressCallback  # (bytes done, total bytes or None)
 
 CHUNK = 1 << 16
 USER_AGENT = "handwriting-lab (python urllib)"
@@ -35,7 +35,7 @@ def file_checksum(path: Path, checksum: str) -> str:
     return h.hexdigest().lower()
 
 
-def _fetch_one(url: str, dest: Path, checksum: str, progress: Progress, timeout: float) -> None:
+def _fetch_one(url: str, dest: Path, checksum: str, progress: ProgressCallback, timeout: float) -> None:
     """One address into `dest`, or an exception; never leaves anything but a verified `dest`."""
     want = checksum.partition(":")[2].lower()
     h = _hasher(checksum)
@@ -71,7 +71,7 @@ def _fetch_one(url: str, dest: Path, checksum: str, progress: Progress, timeout:
         os.fsync(out.fileno())
 
 
-def download(urls: Sequence[str], dest: Path, checksum: str, progress: Progress = None,
+def download(urls: Sequence[str], dest: Path, checksum: str, progress: ProgressCallback = None,
              timeout: float = 30.0) -> Path:
     """Fetch the first of `urls` that gives the right file into `dest`; `checksum` is 'md5:HEX' or
     'sha256:HEX'. A `dest` already there with that checksum is kept as it is (no network).

@@ -9,13 +9,13 @@ import numpy as np
 
 from . import registry
 from .errors import BadModel
-from .progress import Progress
+from .progress import ProgressCallback
 
 MAX_MISCLASSIFIED = 2000  # kept in a bundle with their images, the most confident mistakes first
 
 
 def batched(predict: Callable[[np.ndarray], np.ndarray], x_uint8: np.ndarray, batch: int = 1024,
-            progress: Progress = None) -> np.ndarray:
+            progress: ProgressCallback = None) -> np.ndarray:
     """Probabilities for uint8 images (N,28,28), in batches (float32 [0,1] conversion per batch)."""
     out = []
     for i in range(0, len(x_uint8), batch):

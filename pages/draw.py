@@ -1,7 +1,7 @@
 """Draw page: draw (or upload) a character, see what the model sees and what it predicts."""
 import streamlit as st
 
-from core.cpu_share import mark_app_busy
+from core.training.cpu_share import mark_app_busy
 from core.errors import BadImage
 from core.preprocess import MAX_UPLOAD_BYTES, prepare, read_image
 from ui import draw_layout
@@ -62,7 +62,7 @@ def drawing_area():
             drawn = prepared is not None and prepared.x is not None
             probs = pred(prepared.x)[0] if drawn else None  # once: the answer and the class label's preset
             if drawn:
-                mark_app_busy()  # a training job steps aside while the class draws (core/cpu_share.py)
+                mark_app_busy()  # a training job steps aside while the class draws (core/training/cpu_share.py)
             if not drawn:
                 show_waiting(pred.classes, f"Draw {what_to_draw(pred.classes)} on the black canvas with your mouse, "
                                            "finger or pen. The prediction appears as soon as you lift it.",

@@ -28,7 +28,7 @@ def session_tmp(tmp_path_factory):
 @pytest.fixture(scope="session")
 def tiny_bundle(session_tmp):
     """(models_dir, name) of a seed002 CNN trained for one epoch on 2,000 MNIST images."""
-    from core import training
+    from core.training import run as training
 
     models = session_tmp / "models"
     old = os.environ.get("HWLAB_MODELS_DIR")

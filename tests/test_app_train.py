@@ -6,7 +6,7 @@ import signal
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import jobs
+from core.training import jobs
 from conftest import ROOT, needs_shared
 
 pytestmark = needs_shared

@@ -4,9 +4,10 @@ and the time a training takes said from a rate measured here (or not at all)."""
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import jobs, train_estimate, zoo
-from core.cpu_share import train_threads
-from core.train_settings import OPTIONS, SMALL_DATA_BATCH
+from core import zoo
+from core.training import jobs, estimate as train_estimate
+from core.training.cpu_share import train_threads
+from core.training.settings import OPTIONS, SMALL_DATA_BATCH
 from conftest import ROOT, needs_shared
 
 pytestmark = needs_shared

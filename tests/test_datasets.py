@@ -47,7 +47,7 @@ def test_mnist_counts_and_known_labels(mnist):
 
 @needs_shared
 def test_counts_hold_out_the_training_pipelines_validation_share(mnist):
-    from core.training import Settings
+    from core.training.settings import Settings
 
     assert datasets.VALIDATION_FRACTION == Settings().validation_fraction
     assert datasets.counts(mnist) == {"train": 54000, "validation": 6000, "test": 10000}

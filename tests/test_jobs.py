@@ -1,4 +1,4 @@
-"""Background training jobs (core.jobs): real worker processes on tiny slices of MNIST, on the CPU.
+"""Background training jobs (core.training.jobs): real worker processes on tiny slices of MNIST, on the CPU.
 
 Started, followed, cancelled; killed with SIGKILL; failing at run time; refused before start; two at once.
 Every one leaves the models folder as it was, and the machine's training lock free."""
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from core import jobs
+from core.training import jobs
 from core.errors import BadSettings, Busy
 from conftest import needs_shared
 
@@ -170,7 +170,7 @@ def test_the_command_line_equivalent_names_every_changed_setting():
 def test_a_job_that_says_it_ended_no_longer_holds_the_lock(dirs, monkeypatch):
     """Whoever reads an ended state may start the next training at once: the worker lets the lock go before
     it writes that state (the other order failed CI once, under load, between the two steps)."""
-    from core import job_worker
+    from core.training import worker as job_worker
 
     _, jobs_dir = dirs
     d = jobs_dir / "20260101-000000-abcdef"

@@ -12,7 +12,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, needs_shared
-from core import datasets, kaggle_submission, registry, training
+from core import datasets, kaggle_submission, registry
+from core.training import run as training
 from core.datasets import kaggle
 from core.cli import main
 from core.errors import BadModel, HWLabError

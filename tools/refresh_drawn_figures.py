@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from core import datasets, registry  # noqa: E402
-from core.training import drawn_figures, headline_drawn  # noqa: E402
+from core.training.run import drawn_figures, headline_drawn  # noqa: E402
 
 
 def main(names):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import jobs
+from core.training import jobs
 from core import datasets
 from core.datasets import class_drawings
 from core.classroom import finetune

@@ -4,7 +4,7 @@ and on the model's usual test set."""
 from __future__ import annotations
 
 from .. import datasets, evaluation, registry
-from ..train_settings import CLASS_TRAIN_LAST
+from ..training.settings import CLASS_TRAIN_LAST
 from ..datasets import class_drawings
 from . import dataset as class_dataset
 from .cli import arch_of
@@ -14,7 +14,7 @@ LEARNING_RATE = 3e-4  # gentle: the model keeps what it knew
 
 
 def settings_for(model: str, epochs: int = EPOCHS) -> dict:
-    """The training settings (training.Settings fields) of the fine-tuning run from `model`."""
+    """The training settings (training/settings.py Settings fields) of the fine-tuning run from `model`."""
     title = registry.inspect(model).title
     return {"dataset": class_drawings.NAME, "arch": arch_of(model), "init_from": model, "epochs": epochs,
             "learning_rate": LEARNING_RATE, "schedule": "constant", "drawn_eval": False, "train_last": CLASS_TRAIN_LAST,

@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import Optional
 
 from .. import config
-from ..progress import Progress
+from ..progress import ProgressCallback
 from ..errors import DatasetMissing, HWLabError
 from . import class_drawings, emnist, kaggle, mnist, sklearn_digits
 from .base import (DIGITS, LOWER, RESPLIT_SEED, RESPLIT_TEST_FRACTION, UPPER, VALIDATION_FRACTION,  # noqa: F401
@@ -59,7 +59,7 @@ def spec(name: str) -> Source:
     return DATASETS[name]
 
 
-def load(name: str, progress: Progress = None, download: bool = True) -> Dataset:
+def load(name: str, progress: ProgressCallback = None, download: bool = True) -> Dataset:
     """The dataset called `name` (see DATASETS). With download=True (the default) what is missing is
     downloaded where that is possible, reporting progress(bytes done, total bytes or None)."""
     return spec(name).load(progress, download)
@@ -80,7 +80,7 @@ def download_size_mb(name: str) -> Optional[float]:
     return DATASETS[name].download_size_mb() if name in DATASETS else None
 
 
-def fetch(name: str, progress: Progress = None) -> None:
+def fetch(name: str, progress: ProgressCallback = None) -> None:
     """Download the official files of a dataset into the download cache (checksum verified; an interrupted
     or failed download leaves no file). Raises DatasetMissing (with the folder and the address) when it cannot."""
     spec(name).fetch(progress)

@@ -10,7 +10,7 @@ from typing import Optional
 import numpy as np
 
 from ..errors import DatasetMissing
-from ..progress import Progress
+from ..progress import ProgressCallback
 from .base import DIGITS, UPPER, Dataset, Source, Split
 from .emnist import CLASSES as EMNIST_CLASSES
 
@@ -39,7 +39,7 @@ def held_out_students(students: set[str]) -> set[str]:
 class ClassDrawings(Source):
     """Not files but the class database: its status and version come from there."""
 
-    def load(self, progress: Progress = None, download: bool = True) -> Dataset:
+    def load(self, progress: ProgressCallback = None, download: bool = True) -> Dataset:
         from ..classroom.store import ClassStoreError, open_store
 
         try:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..progress import Progress
+from ..progress import ProgressCallback
 from .base import DIGITS, Dataset, Source, resplit
 
 
@@ -11,7 +11,7 @@ class SklearnDigits(Source):
     def state(self, present, missing):
         return "bundled", True, "bundled with scikit-learn: always available, offline"
 
-    def load(self, progress: Progress = None, download: bool = True) -> Dataset:
+    def load(self, progress: ProgressCallback = None, download: bool = True) -> Dataset:
         from sklearn.datasets import load_digits
 
         from ..preprocess import to_model_input

@@ -30,7 +30,7 @@ import numpy as np
 from .. import datasets, registry
 from ..compiled import as_input, backend, compiled_call
 from ..errors import BadModel, ExplainError
-from ..progress import Progress
+from ..progress import ProgressCallback
 
 METHODS = {
     "gradient": "GradientExplainer (expected gradients)",
@@ -149,14 +149,14 @@ class Explainer:
     def probs(self, x: np.ndarray) -> np.ndarray:
         return self._predict(as_input(x))[0]
 
-    def explain(self, x: np.ndarray, top: int = TOP, progress: Progress = None, seed: int = 0) -> Attribution:
+    def explain(self, x: np.ndarray, top: int = TOP, progress: ProgressCallback = None, seed: int = 0) -> Attribution:
         """SHAP values of x for its `top` most probable classes. progress(classes done, classes)."""
         x = as_input(x)
         with self._lock, warnings.catch_warnings():  # one at a time (shared by sessions); shap hands Keras
             warnings.simplefilter("ignore", UserWarning)  # a list for its one input: a harmless warning
             return self._explain(x, top, progress, seed)
 
-    def _explain(self, x: np.ndarray, top: int, progress: Progress, seed: int) -> Attribution:
+    def _explain(self, x: np.ndarray, top: int, progress: ProgressCallback, seed: int) -> Attribution:
         say = progress or (lambda done, total: None)
         t0 = time.perf_counter()
         probs = self._predict(x)[0]

@@ -52,7 +52,7 @@ def mark_app_busy(now: float | None = None) -> None:
     """The app, after a prediction: the class is drawing (cheap; writes at most once a second)."""
     import time
 
-    from . import config
+    from .. import config
 
     now = time.time() if now is None else now
     if now - _state["marked"] < 1.0:
@@ -68,7 +68,7 @@ def mark_app_busy(now: float | None = None) -> None:
 def app_is_busy(now: float | None = None) -> bool:
     import time
 
-    from . import config
+    from .. import config
 
     now = time.time() if now is None else now
     try:

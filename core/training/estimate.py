@@ -1,10 +1,10 @@
 """How long a training will take on this machine, from what was measured here, never a guess.
 
 Every training records, per architecture and thread cap, its steady rate (images a second once the
-compiled step runs, from train_progress.TimeLeft) and its overhead (loading, compiling, the test
+compiled step runs, from progress.TimeLeft) and its overhead (loading, compiling, the test
 evaluation and the save: the whole call less the images at that rate) in <cache dir>/train_rates.json.
 `estimate` turns the last record into seconds; with none, `calibrate` measures one: a short real
-training run (`python -m core.train_calibration ARCH`) in a process capped like a Train page job."""
+training run (`python -m core.training.calibration ARCH`) in a process capped like a Train page job."""
 from __future__ import annotations
 
 import json
@@ -15,8 +15,8 @@ import tempfile
 import time
 from typing import Optional
 
-from . import config
-from .atomic import write_json
+from .. import config
+from ..atomic import write_json
 
 FILE = "train_rates.json"
 CALIBRATION_IMAGES = 8192
@@ -68,13 +68,13 @@ def estimate(arch: str, images: int, threads: str) -> Optional[dict]:
 
 def calibrate(arch: str, timeout: float = 300.0) -> Optional[dict]:
     """Measure `arch` here: a real training run on CALIBRATION_IMAGES MNIST images in a process capped like
-    a training job (job_worker.yield_to_the_app), saved to a throwaway folder. Returns the record or None."""
+    a training job (cpu_share.yield_to_the_app), saved to a throwaway folder. Returns the record or None."""
     from .cpu_share import train_threads
 
     with tempfile.TemporaryDirectory() as models:
         env = {**os.environ, "HWLAB_MODELS_DIR": models, "TF_CPP_MIN_LOG_LEVEL": "3"}
         try:
-            subprocess.run([sys.executable, "-m", "core.train_calibration", arch], cwd=str(config.ROOT), env=env,
+            subprocess.run([sys.executable, "-m", "core.training.calibration", arch], cwd=str(config.ROOT), env=env,
                            timeout=timeout, capture_output=True, check=True)
         except (subprocess.SubprocessError, OSError):
             return None

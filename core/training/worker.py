@@ -1,10 +1,10 @@
-"""The training job's worker process (`python -m core.job_worker run <job folder>`): trains the job's settings
-at a lower CPU priority than the app, with capped threads (so that predictions keep their speed while a
-class trains), writing events and state. See jobs.py for the folder it writes."""
+"""The training job's worker process (`python -m core.training.worker run <job folder>`): trains the job's
+settings at a lower CPU priority than the app, with capped threads (so that predictions keep their speed
+while a class trains), writing events and state, then draws the new model's map. job_files.py holds the
+folder it writes and the lock it inherits from jobs.start."""
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import sys
@@ -13,30 +13,11 @@ import traceback
 from pathlib import Path
 from typing import Optional
 
-from .atomic import write_json
+from ..atomic import write_json
+from ..errors import Busy, HWLabError
 from .cpu_share import yield_to_the_app
-from .errors import Busy, HWLabError
-from .jobs import (BATCH_EVENT_EVERY_S, _busy_message, _now, _read_json, _state_file, _try_lock,  # noqa: F401
-                   _write_holder, holder)
-
-class _Events:
-    """Appends events as JSON lines with their time; batch events at most once a second."""
-
-    def __init__(self, path: Path):
-        self.fh = open(path, "a", buffering=1)
-        self.last_batch = 0.0
-
-    def __call__(self, e: dict) -> None:
-        now = time.time()
-        if e.get("event") == "batch":
-            if now - self.last_batch < BATCH_EVENT_EVERY_S and e.get("batch") != e.get("steps"):
-                return
-            self.last_batch = now
-        self.fh.write(json.dumps({**e, "t": round(now, 3)}, default=float) + "\n")
-        self.fh.flush()
-        if e.get("event") in ("status", "device", "epoch", "evaluation", "done"):
-            print(json.dumps(e, default=float), flush=True)  # the log tells the same story
-
+from .events import EventLog
+from .job_files import LOCK_FD_ENV, busy_message, holder, now, read_json, state_file, try_lock, write_holder
 
 class _Stop(Exception):
     """SIGTERM: the cancel fallback, raised wherever the worker is (even before training starts)."""
@@ -54,15 +35,15 @@ def run(job_dir: str) -> int:
             raise _Stop()
 
     signal.signal(signal.SIGTERM, on_term)
-    lock_fd = int(os.environ.get("HWLAB_JOB_LOCK_FD", "-1"))
+    lock_fd = int(os.environ.get(LOCK_FD_ENV, "-1"))
     if lock_fd < 0:  # started by hand: take the lock ourselves
-        lock_fd = _try_lock(retries=10)
+        lock_fd = try_lock(retries=10)
         if lock_fd is None:
-            raise Busy(_busy_message(holder() or {}))
-    _write_holder(lock_fd, {"pid": os.getpid(), "job": job_id, "since": time.time()})
-    state = {**_state_file(d), "state": "running", "pid": os.getpid(), "started": _now()}
+            raise Busy(busy_message(holder() or {}))
+    write_holder(lock_fd, {"pid": os.getpid(), "job": job_id, "since": time.time()})
+    state = {**state_file(d), "state": "running", "pid": os.getpid(), "started": now()}
     write_json(d / "state.json", state)
-    emit = _Events(d / "events.jsonl")
+    emit = EventLog(d / "events.jsonl")
     cancel_flag = d / "cancel"
 
     def cancelled() -> bool:
@@ -76,19 +57,20 @@ def run(job_dir: str) -> int:
         # (the other order left a moment, under load, where the job had ended and still held the lock).
         with contextlib.suppress(OSError):
             os.close(lock_fd)  # the next training may start while this process winds down
-        write_json(d / "state.json", {**state, "state": kind, "ended": _now(), "message": message, **extra})
+        write_json(d / "state.json", {**state, "state": kind, "ended": now(), "message": message, **extra})
 
     emit({"event": "status", "message": "starting (loading the training library)"})
-    meta = _read_json(d / "job.json", {}) or {}
+    meta = read_json(d / "job.json", {}) or {}
     try:
         yield_to_the_app()  # a lower priority and capped threads, before TensorFlow starts
-        from . import registry
-        from .training import Cancelled, Settings, train
+        from .. import registry
+        from .run import Cancelled, train
+        from .settings import Settings
     except _Stop:
         finish("cancelled", "Cancelled before training started: nothing was saved.")
         return 1
     try:
-        settings = Settings.from_dict(_read_json(d / "settings.json", {}) or {})
+        settings = Settings.from_dict(read_json(d / "settings.json", {}) or {})
         if cancelled():
             raise Cancelled()
         name = train(settings, emit, cancelled, command=f"{meta.get('command', 'python -m core train')}"
@@ -113,7 +95,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) == 2 and argv[0] == "run":
         return run(argv[1])
-    sys.stderr.write("usage: python -m core.job_worker run JOB_FOLDER\n")
+    sys.stderr.write("usage: python -m core.training.worker run JOB_FOLDER\n")
     return 2
 
 

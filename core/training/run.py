@@ -2,7 +2,7 @@
 normalisation and augmentation on the fly, progress events, device choice, then evaluation on the
 held-out test set and an atomic save of a new bundle.
 
-Progress is reported through a callback of dicts (see `train`); jobs.py writes them as JSON lines.
+Progress is reported through a callback of event dicts (events.Events); the worker writes them as JSON lines.
 """
 from __future__ import annotations
 
@@ -17,15 +17,15 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from . import cpu_share, datasets, drawn, evaluation, registry, train_estimate, zoo
+from .. import datasets, drawn, evaluation, registry, zoo
+from ..classroom import dataset as class_dataset
+from ..errors import DatasetMissing
+from ..insight import feature_map
+from . import cpu_share, estimate
 from .augment import augmenter
-from .classroom import dataset as class_dataset
-from .errors import DatasetMissing
-from .insight import feature_map
-from .train_progress import progress_callback
-from .train_settings import MAX_BATCH, OPTIMIZERS, SCHEDULES, Settings, _check  # noqa: F401 (the trainer's API)
-
-Events = Optional[Callable[[dict], None]]
+from .events import Events
+from .progress import event_reporter
+from .settings import Settings, check
 
 
 class Cancelled(Exception):
@@ -150,7 +150,7 @@ def check_init_from(s: Settings, ds: datasets.Dataset) -> None:
     if not seen:
         return
     leaked = sum(x.tobytes() in seen for x in ds.test.x)
-    _check(leaked == 0, f"{s.init_from} trained on {leaked:,} of the {len(ds.test.x):,} images held out to test "
+    check(leaked == 0, f"{s.init_from} trained on {leaked:,} of the {len(ds.test.x):,} images held out to test "
                         f"{ds.name}; fine-tuning from it would overstate the test accuracy. Start from another "
                         f"bundle, or from scratch.")
 
@@ -167,7 +167,7 @@ def _training_arrays(s: Settings, ds: datasets.Dataset, events: Events):
     notes = []
     if s.emnist_sibling:
         extra, note = datasets.emnist_sibling_images(ds)
-        _check(extra is not None, f"Cannot add sibling images: {note}.")
+        check(extra is not None, f"Cannot add sibling images: {note}.")
         x, y = np.concatenate([x, extra.x]), np.concatenate([y, extra.y])
         notes.append(note)
     if s.pen_strokes:
@@ -294,7 +294,7 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
 
     history: list[dict] = []
     clock: dict = {}
-    callbacks = [progress_callback(emit, cancel, steps, s.epochs, history, clock)]
+    callbacks = [event_reporter(emit, cancel, steps, s.epochs, history, clock)]
     if dev["kind"] == "cpu" and cpu_share.sharing():  # a job beside the app: it steps aside while the class draws
         callbacks.append(cpu_share.throttle_callback())
     monitor = "val_loss" if xv is not None else "loss"
@@ -320,7 +320,7 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
     final.set_weights(core_model.get_weights())
     if s.prior_correction:
         extra_note = "; ".join(filter(None, [extra_note, _shift_to_dataset_balance(final, y, ds)]))
-    from .compiled import compiled_predict
+    from ..compiled import compiled_predict
 
     predict = compiled_predict(final)
     emit({"event": "status", "message": "evaluating on the held-out test set"})
@@ -336,7 +336,7 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
     name = registry.save_bundle(final, card, history, summary, mis, name=s.name or f"{s.dataset}-{s.arch}")
     if clock.get("batches_per_s"):  # this machine's rate and overhead, for the Train page's estimate
         images_per_s = clock["batches_per_s"] * batch_size
-        train_estimate.record(s.arch, images_per_s, time.time() - started - len(y) * len(history) / images_per_s)
+        estimate.record(s.arch, images_per_s, time.time() - started - len(y) * len(history) / images_per_s)
     emit({"event": "status", "message": "drawing the map of what it learned (t-SNE of its test images)"})
     try:
         feature_map.build_and_save(name, final, ds)  # the Draw page's map works at once, offline
