@@ -180,14 +180,46 @@ def cmd_train(a) -> int:
     command = "python -m core " + " ".join(shlex.quote(x) for x in getattr(a, "argv", sys.argv[1:]))
     with jobs.exclusive(command):  # one training at a time on this machine, the Train page's jobs included
         name = run.train(s, events, command=command)
+        draw_map(name, lambda message: events({"event": "status", "message": message}), lambda: False)
     print(name, flush=True)
     return 0
+
+
+def draw_map(name: str, say, cancelled) -> None:
+    """After a training (this CLI's and a Train page job's): the new bundle's map, so that the Draw page's map
+    works at once, offline. A map that cannot be drawn leaves the bundle as it is, and says so."""
+    from .insight import feature_map
+    from .training.run import Cancelled
+
+    def stage(what: str) -> None:
+        if cancelled():
+            raise Cancelled("cancelled while drawing the map")
+        say(f"drawing the map of what it learned: {what}")
+
+    say("drawing the map of what it learned (t-SNE of its test images)")
+    try:
+        feature_map.draw(name, progress=stage)
+    except Cancelled:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the bundle is saved and usable; only its map is missing
+        say(f"saved, but its map could not be drawn ({type(exc).__name__}: {exc}); "
+            f"python -m core.insight.feature_map {name} draws it")
+
+
+def cmd_run_job(a) -> int:
+    """A Train page job's process (core/training/jobs.start starts it): the worker, then the new bundle's map."""
+    from .training import worker
+
+    return worker.run(a.folder, after_save=draw_map)
 
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m core", description="Handwriting Lab from the command line.")
     sub = ap.add_subparsers(dest="command", required=True)
     sub.add_parser("models", help="JSON list of the model bundles").set_defaults(fn=cmd_models)
+    p = sub.add_parser("run-job", help=argparse.SUPPRESS)  # a training job's process (training/jobs.py starts it)
+    p.add_argument("folder")
+    p.set_defaults(fn=cmd_run_job)
     sub.add_parser("archs", help="JSON list of the architectures").set_defaults(fn=cmd_archs)
     p = sub.add_parser("datasets", help="JSON list of the datasets: present, missing, where to get them")
     p.add_argument("--download", metavar="NAME", help="download this dataset's official files first (MNIST, EMNIST)")

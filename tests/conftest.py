@@ -27,7 +27,9 @@ def session_tmp(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def tiny_bundle(session_tmp):
-    """(models_dir, name) of a seed002 CNN trained for one epoch on 2,000 MNIST images."""
+    """(models_dir, name) of a seed002 CNN trained for one epoch on 2,000 MNIST images, with its map (drawn
+    as the callers of training draw it)."""
+    from core.insight import feature_map
     from core.training import run as training
 
     models = session_tmp / "models"
@@ -36,6 +38,7 @@ def tiny_bundle(session_tmp):
     try:
         name = training.train(training.Settings(dataset="mnist", arch="seed002_cnn", epochs=1, limit=2000,
                                                 drawn_eval=False, name="tiny"))
+        feature_map.draw(name)
     finally:
         if old is None:
             os.environ.pop("HWLAB_MODELS_DIR", None)

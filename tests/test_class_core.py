@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from core import datasets
-from core.classroom import dataset as class_dataset
 from core.datasets import class_drawings
 from core.classroom import teacher, wall
 from core.classroom.limits import RateLimit
@@ -130,11 +129,12 @@ def test_fine_tuning_data_mixes_in_the_models_own(class_db, tiny_bundle, monkeyp
     monkeypatch.setenv("HWLAB_MODELS_DIR", str(models))
     _fill(class_db, students=5)
     ds = datasets.load("class-drawings")
-    mixed = class_dataset.with_base_data(ds, name)
+    mixed = datasets.load("class-drawings", init_from=name)  # as fine-tuning `name` on them trains
     assert len(mixed.test) == len(ds.test)  # the held-out students only
-    assert len(mixed.train) == class_dataset.CLASS_REPEAT * len(ds.train) + class_dataset.BASE_MIN
+    assert len(mixed.train) == class_drawings.CLASS_REPEAT * len(ds.train) + class_drawings.BASE_MIN
     assert any("MNIST" in n for n in mixed.notes)
-    assert class_dataset.with_base_data(datasets.load("sklearn-digits"), name).name == "sklearn-digits"
+    plain = datasets.load("sklearn-digits")
+    assert len(datasets.load("sklearn-digits", init_from=name).train) == len(plain.train)  # other data as it is
 
 
 @needs_shared

@@ -1,12 +1,11 @@
 """'Teach the model our handwriting': fine-tune a bundle (--init-from) on the class's drawings mixed with its
-own training data (dataset.with_base_data), then compare before and after on the held-out students' drawings
+own training data (datasets/class_drawings.py), then compare before and after on the held-out students' drawings
 and on the model's usual test set."""
 from __future__ import annotations
 
 from .. import datasets, evaluation, registry
 from ..training.settings import CLASS_TRAIN_LAST
 from ..datasets import class_drawings
-from . import dataset as class_dataset
 from .cli import arch_of
 
 EPOCHS = 3
@@ -28,9 +27,9 @@ def _accuracy(model: str, split) -> float:
 
 def compare(before: str, after: str) -> dict:
     """Accuracy of both bundles on the held-out students' drawings and on `before`'s usual test set."""
-    held = class_dataset.with_base_data(datasets.load(class_drawings.NAME, download=False), before).test
+    held = datasets.load(class_drawings.NAME, download=False, init_from=before).test
     out = {"held_out_students": {"n": len(held), "before": _accuracy(before, held), "after": _accuracy(after, held)}}
-    base = class_dataset.base_dataset(before)
+    base = class_drawings.base_dataset(before)
     if base and datasets.on_disk(base):
         test = datasets.load(base, download=False).test
         out["usual_test_set"] = {"dataset": base, "n": len(test), "before": _accuracy(before, test),

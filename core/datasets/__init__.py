@@ -59,10 +59,14 @@ def spec(name: str) -> Source:
     return DATASETS[name]
 
 
-def load(name: str, progress: ProgressCallback = None, download: bool = True) -> Dataset:
+def load(name: str, progress: ProgressCallback = None, download: bool = True,
+         init_from: Optional[str] = None) -> Dataset:
     """The dataset called `name` (see DATASETS). With download=True (the default) what is missing is
-    downloaded where that is possible, reporting progress(bytes done, total bytes or None)."""
-    return spec(name).load(progress, download)
+    downloaded where that is possible, reporting progress(bytes done, total bytes or None). With
+    `init_from`, a bundle's name: the data as fine-tuning that bundle trains on it (Source.for_fine_tuning;
+    the class's drawings then mix in the bundle's own training images)."""
+    source = spec(name)
+    return source.for_fine_tuning(source.load(progress, download), init_from)
 
 
 def on_disk(name: str) -> bool:

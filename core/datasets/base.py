@@ -57,6 +57,11 @@ class Source:
     def load(self, progress: ProgressCallback = None, download: bool = True) -> Dataset:
         raise NotImplementedError
 
+    def for_fine_tuning(self, ds: Dataset, init_from: Optional[str]) -> Dataset:
+        """The loaded dataset as a model fine-tuned from the bundle `init_from` trains on it (datasets.load's
+        `init_from`); most sources train as they load, the class's drawings mix in the bundle's own data."""
+        return ds
+
     def present(self, fname: str) -> bool:
         """Whether one of `files` (its last path part) is on disk."""
         return find([fname]) is not None

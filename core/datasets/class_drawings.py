@@ -1,7 +1,12 @@
 """The class's drawings, `class-drawings`: the 28x28 inputs the students sent (every class session, kept in
 the class database, core/classroom/store.py), labelled with what they meant. Its test part holds out whole
 students, never single drawings, so the test figure says how the model reads the handwriting of children it
-never learned from. (Fine-tuning on it mixes in the model's own data: core/classroom/dataset.py.)"""
+never learned from.
+
+Loaded for fine-tuning a bundle on it (`datasets.load(NAME, init_from=NAME_OF_BUNDLE)`, as
+`train --dataset class-drawings --init-from NAME` does), it takes the bundle's classes and mixes in the
+bundle's own training images (`for_fine_tuning`), so that the model learns the class's hand and forgets
+nothing."""
 from __future__ import annotations
 
 import hashlib
@@ -17,6 +22,9 @@ from .emnist import CLASSES as EMNIST_CLASSES
 NAME = "class-drawings"
 TITLE = "The class's drawings"
 HELD_OUT_FRACTION = 0.2  # of the students (at least one)
+CLASS_REPEAT = 3  # the class's drawings are seen this many times an epoch, beside the model's own data
+BASE_PER_DRAWING = 4  # images of the model's own training data mixed in per class drawing (at least 2,000)
+BASE_MIN = 2000
 
 
 def layout(labels: set[str]) -> list[str]:
@@ -65,6 +73,35 @@ class ClassDrawings(Source):
                        notes=["The 28x28 inputs as the model saw them when each drawing was sent.",
                               "Nicknames only: no other personal data is stored."])
 
+    def for_fine_tuning(self, ds: Dataset, init_from: Optional[str]) -> Dataset:
+        """For fine-tuning `init_from` on the class's drawings: its classes and its own training images mixed
+        in. Without a starting bundle, or with labels the bundle does not know (plain transfer learning on
+        the class's drawings alone), `ds` comes back unchanged."""
+        if not init_from:
+            return ds
+        from .. import datasets, registry
+
+        bundle_classes = [str(c) for c in registry.inspect(init_from).card["classes"]]
+        if not set(ds.classes[i] for i in np.unique(np.concatenate([ds.train.y, ds.test.y]))) <= set(bundle_classes):
+            return ds
+        remap = np.array([bundle_classes.index(c) if c in bundle_classes else -1 for c in ds.classes])
+        train, test = Split(ds.train.x, remap[ds.train.y]), Split(ds.test.x, remap[ds.test.y])
+        base_name = base_dataset(init_from)
+        notes = list(ds.notes)
+        xs, ys = [train.x] * CLASS_REPEAT, [train.y] * CLASS_REPEAT
+        if base_name and datasets.on_disk(base_name):
+            base = datasets.load(base_name, download=False)
+            if list(base.classes) == bundle_classes:
+                k = min(len(base.train), max(BASE_MIN, BASE_PER_DRAWING * len(train)))
+                pick = np.sort(np.random.default_rng(0).choice(len(base.train), k, replace=False))
+                xs.append(base.train.x[pick])
+                ys.append(base.train.y[pick])
+                notes.append(f"Mixed with {k:,} images of {base.title}'s training set (what {init_from} learned "
+                             f"from), the class's drawings repeated {CLASS_REPEAT}x, so the model forgets nothing.")
+        order = np.random.default_rng(1).permutation(sum(len(y) for y in ys))
+        mixed = Split(np.concatenate(xs)[order], np.concatenate(ys)[order])
+        return Dataset(ds.name, ds.title, bundle_classes, mixed, test, ds.provenance, ds.style, notes)
+
     def status(self) -> Optional[dict]:
         from ..classroom.store import ClassStoreError, open_store
 
@@ -86,6 +123,17 @@ class ClassDrawings(Source):
 
     def on_disk(self) -> bool:
         return self.status()["usable"]
+
+
+def base_dataset(bundle: str, depth: int = 0) -> Optional[str]:
+    """The dataset a bundle learned from before any class drawings (through its --init-from chain)."""
+    from .. import registry
+
+    training = registry.inspect(bundle).card.get("training", {})
+    name = training.get("dataset")
+    if name != NAME:
+        return name
+    return base_dataset(training["init_from"], depth + 1) if training.get("init_from") and depth < 8 else None
 
 
 SOURCES = [ClassDrawings(NAME, TITLE, "mnist", (), "the class database")]

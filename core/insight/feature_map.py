@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import config, datasets, registry
 from ..compiled import compiled_predict
-from ..errors import BadModel
+from ..errors import BadModel, DatasetMissing
 from .features import Embedder, Projection
 
 FILE = "feature_map.npz"
@@ -103,6 +103,15 @@ def build_and_save(name: str, model, ds: datasets.Dataset, progress=None) -> Fea
     return m
 
 
+def draw(name: str, progress: Optional[Callable[[str], None]] = None) -> FeatureMap:
+    """Draw and save the map of the bundle `name` from its dataset's test split as it trained on it (fine-tuned
+    on the class's drawings: their held-out students, in the bundle's classes). Raises DatasetMissing. The
+    callers of training (the job worker, `python -m core train`) draw a new bundle's map with it."""
+    card = registry.inspect(name).card
+    ds = datasets.load(card["dataset"], download=False, init_from=card.get("training", {}).get("init_from"))
+    return build_and_save(name, registry.load_model(name), ds, progress=progress)
+
+
 def main(argv=None) -> int:
     """python -m core.insight.feature_map [NAME ...]: (re)compute the maps of these bundles (default: every
     usable bundle whose dataset is on disk). Prints one JSON line per bundle."""
@@ -113,11 +122,10 @@ def main(argv=None) -> int:
     for name in names:
         b = registry.inspect(name)
         try:
-            ds = datasets.load(b.card["dataset"], download=False)
-        except Exception as exc:  # noqa: BLE001 - a missing dataset skips this bundle, said as such
+            m = draw(name)
+        except DatasetMissing as exc:  # a missing dataset skips this bundle, said as such
             print(json.dumps({"model": name, "skipped": str(exc)}), flush=True)
             continue
-        m = build_and_save(name, registry.load_model(name), ds)
         size = (b.path / FILE).stat().st_size
         print(json.dumps({"model": name, "points": len(m.xy), "seconds": round(m.seconds, 1), "bytes": size}),
               flush=True)

@@ -1,5 +1,5 @@
 """Background training jobs: start, look at, cancel and wait for them. Each one is a process of its own
-(`python -m core.training.worker run <job folder>`, worker.py), started in a session of its own so it
+(`python -m core run-job <job folder>`: worker.py, then the new model's map), started in a session of its own so it
 outlives a page reload and even the Streamlit server; every browser session reads the same folders
 (job_files.py holds their layout and the lock).
 
@@ -161,7 +161,7 @@ def start(settings) -> Job:
                "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3")}
         try:
             with open(d / "log.txt", "ab") as log:
-                proc = subprocess.Popen([sys.executable, "-m", "core.training.worker", "run", str(d)], cwd=str(config.ROOT),
+                proc = subprocess.Popen([sys.executable, "-m", "core", "run-job", str(d)], cwd=str(config.ROOT),
                                         env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                         pass_fds=(fd,), start_new_session=True)
         except OSError as exc:
