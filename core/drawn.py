@@ -19,6 +19,7 @@ import numpy as np
 
 from . import atomic, config
 from .errors import DatasetMissing
+from .model_input import to_uint8
 from .preprocess import STYLES, prepare
 from .strokes import read_samples, render
 
@@ -42,7 +43,7 @@ def _render_one(args):
     out = []
     for st in styles:
         x = prepare(rgba, st).x
-        out.append(np.zeros((28, 28), np.uint8) if x is None else (x[0, ..., 0] * 255).round().astype(np.uint8))
+        out.append(np.zeros((28, 28), np.uint8) if x is None else to_uint8(x[0]))
     return out
 
 

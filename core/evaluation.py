@@ -9,6 +9,7 @@ import numpy as np
 
 from . import registry
 from .errors import BadModel
+from .model_input import from_uint8
 from .progress import ProgressCallback
 
 MAX_MISCLASSIFIED = 2000  # kept in a bundle with their images, the most confident mistakes first
@@ -19,8 +20,7 @@ def batched(predict: Callable[[np.ndarray], np.ndarray], x_uint8: np.ndarray, ba
     """Probabilities for uint8 images (N,28,28), in batches (float32 [0,1] conversion per batch)."""
     out = []
     for i in range(0, len(x_uint8), batch):
-        xb = x_uint8[i:i + batch, ..., None].astype(np.float32) / 255.0
-        out.append(np.asarray(predict(xb)))
+        out.append(np.asarray(predict(from_uint8(x_uint8[i:i + batch]))))
         if progress:
             progress(min(i + batch, len(x_uint8)), len(x_uint8))
     return np.concatenate(out) if out else np.zeros((0, 0), np.float32)

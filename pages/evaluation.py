@@ -93,7 +93,7 @@ def example_grid(rows: np.ndarray, slot: str, caption) -> None:
         cols = st.columns(GRID_COLS)
         for col, r in zip(cols, rows[start:start + GRID_COLS]):
             with col:
-                st.image(pixels(view.images[r] / 255.0, scale=4, grid=False), caption=caption(r), width="stretch")
+                st.image(pixels(view.images[r], scale=4, grid=False), caption=caption(r), width="stretch")
                 st.button("Explain", key=f"{slot}-explain-{r}", on_click=choose_example, args=(slot, r),
                           width="stretch")
 
@@ -107,7 +107,7 @@ def explanation(slot: str) -> None:
     t, p = int(view.true[r]), int(view.pred[r])
     with st.container(border=True):
         head = st.columns([1, 4, 1])
-        head[0].image(pixels(view.images[r] / 255.0, scale=4), width=112)
+        head[0].image(pixels(view.images[r], scale=4), width=112)
         head[1].markdown(f"#### Test image #{int(view.index[r])}: true **{classes[t]}**, predicted **{classes[p]}** "
                          f"({view.confidence[r]:.1%})")
         if head[2].button("Close", key=f"{slot}-close"):

@@ -12,6 +12,7 @@ from PIL import Image
 
 from core import explain, pictures, registry
 from core.errors import HWLabError
+from core.model_input import one_image
 from ui.charts import unit_bars
 from ui.state import dataset_on_disk
 
@@ -136,7 +137,7 @@ def show_activations(pred: registry.Predictor, x: np.ndarray, key: str) -> None:
 
 def explain_input(pred: registry.Predictor, x: np.ndarray, key: str, true_label: Optional[str] = None) -> None:
     """The whole explanation of one input x (float32 (1,28,28,1)): SHAP top 3, then activations."""
-    x = explain.as_input(x)
+    x = one_image(x)
     st.markdown("#### Why? SHAP attributions for the top 3 classes")
     show_shap(pred, x, key, true_label)
     with st.expander("Layer activations", expanded=True):

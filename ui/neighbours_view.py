@@ -44,7 +44,7 @@ def show_neighbours(pred: registry.Predictor, x: np.ndarray, key: str, k: int = 
                 f"**{count} of {len(found)} are {common}**" + (f" (it reads **{answer}**)." if answer != common else "."))
     cols = st.columns(len(found))
     for col, n in zip(cols, found):
-        col.image(pixels(near.image(n.index) / 255.0, scale=3, grid=False), width="stretch",
+        col.image(pixels(near.image(n.index), scale=3, grid=False), width="stretch",
                   caption=f"{n.label} · #{n.index} · d {n.distance:.2f}")
     st.caption(f"Distance: euclidean, in the model's last hidden layer (its first {near.projection.components.shape[0]} "
                f"principal components), over the {len(near.features):,} training images of {near.dataset_name}.")

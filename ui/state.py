@@ -91,13 +91,8 @@ def dataset(name: str) -> datasets.Dataset:
 
 
 def dataset_on_disk(name: str) -> datasets.Dataset | None:
-    """The dataset when its files are on disk and readable, else None (from the same cache)."""
-    if not datasets.on_disk(name):
-        return None
-    try:
-        return dataset(name)
-    except (HWLabError, OSError, ValueError):
-        return None
+    """The dataset when its files are on disk and readable, else None (datasets.load_offline, from the same cache)."""
+    return datasets.load_offline(name, read=dataset)
 
 
 def model_label(b: registry.Bundle, same_title: bool = False) -> str:
@@ -119,18 +114,19 @@ def sidebar() -> None:
         st.sidebar.error("No usable model in the models folder. Train one on the Train page, or check "
                          "HWLAB_MODELS_DIR.")
     else:
-        sets = sorted({b.card["dataset"] for b in usable}, key=lambda d: (d != "mnist", d))
+        sets = sorted({b.card["dataset"] for b in usable}, key=lambda d: (d != registry.DEFAULT_DATASET, d))
         current = st.session_state.get(MODEL_KEY)
         cur_b = next((b for b in usable if b.name == current), None)
         if st.session_state.get(DATASET_KEY) not in sets:  # first run, or a dataset whose models are gone
-            st.session_state[DATASET_KEY] = cur_b.card["dataset"] if cur_b else sets[0]
+            start = cur_b or next(b for b in usable if b.name == registry.default_model(all_bundles))
+            st.session_state[DATASET_KEY] = start.card["dataset"]
         # No default value here: pages set this key (a model picked on the Train page), and a widget given both
         # a default and a value through session state logs a warning with a stack trace.
         dataset = st.sidebar.selectbox("Dataset", sets, key=DATASET_KEY, format_func=dataset_title)
         choices = sorted([b for b in usable if b.card["dataset"] == dataset], key=registry.rank, reverse=True)
         names = [b.name for b in choices]
         if current not in names:
-            st.session_state[MODEL_KEY] = names[0]
+            st.session_state[MODEL_KEY] = registry.default_for(dataset, choices)
         titles = [b.title for b in choices]
         labels = {b.name: model_label(b, titles.count(b.title) > 1) for b in choices}
         st.sidebar.selectbox("Model", names, key=MODEL_KEY, format_func=labels.get)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from .. import datasets, evaluation, registry
 from ..training.settings import CLASS_TRAIN_LAST
 from ..datasets import class_drawings
-from .cli import arch_of
 
 EPOCHS = 3
 LEARNING_RATE = 3e-4  # gentle: the model keeps what it knew
@@ -15,7 +14,7 @@ LEARNING_RATE = 3e-4  # gentle: the model keeps what it knew
 def settings_for(model: str, epochs: int = EPOCHS) -> dict:
     """The training settings (training/settings.py Settings fields) of the fine-tuning run from `model`."""
     title = registry.inspect(model).title
-    return {"dataset": class_drawings.NAME, "arch": arch_of(model), "init_from": model, "epochs": epochs,
+    return {"dataset": class_drawings.NAME, "arch": registry.arch_of(model), "init_from": model, "epochs": epochs,
             "learning_rate": LEARNING_RATE, "schedule": "constant", "drawn_eval": False, "train_last": CLASS_TRAIN_LAST,
             "name": f"{model}-class"[:80], "title": f"{title} + our class's handwriting"}
 

@@ -26,7 +26,7 @@ training files are absent but whose test files are present is re-split with a fi
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 from .. import config
 from ..progress import ProgressCallback
@@ -113,12 +113,13 @@ def signature(name: str) -> tuple:
     return (str(config.data_dir()),) + tuple(file_status(name)["present"]) + s.version()
 
 
-def load_offline(name: str) -> Optional[Dataset]:
-    """The dataset when its files are already on disk, else None. Never downloads (a page must not stall
-    on the network); may take a few seconds to read."""
+def load_offline(name: str, read: Optional[Callable[[str], Dataset]] = None) -> Optional[Dataset]:
+    """The dataset when its files are already on disk and readable, else None. Never downloads (a page must
+    not stall on the network); may take a few seconds to read. `read(name)`: how to read it (the pages' shared
+    cache, ui/state.dataset); by default load(name, download=False)."""
     if not on_disk(name):
         return None
     try:
-        return load(name, download=False)
+        return read(name) if read else load(name, download=False)
     except (HWLabError, OSError, ValueError):
         return None

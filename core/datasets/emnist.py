@@ -11,10 +11,10 @@ from typing import Optional
 import numpy as np
 
 from .. import config
-from ..download import download
+from .download import download
 from ..progress import ProgressCallback
 from ..errors import DatasetMissing, DownloadError
-from ..idx import parse_idx
+from .idx import parse_idx
 from .base import DIGITS, LOWER, RESPLIT_TEST_FRACTION, UPPER, Dataset, Source, Split, check_split, find, \
     folders, image_keys, resplit
 

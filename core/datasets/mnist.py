@@ -8,10 +8,10 @@ from typing import Optional
 import numpy as np
 
 from .. import config
-from ..download import download
+from .download import download
 from ..progress import ProgressCallback, shifted
 from ..errors import DatasetMissing, DownloadError
-from ..idx import parse_idx
+from .idx import parse_idx
 from .base import DIGITS, Dataset, Source, Split, check_split, find
 
 URLS = [  # the official address first, then the long-standing public mirrors of the same files

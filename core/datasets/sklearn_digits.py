@@ -14,12 +14,12 @@ class SklearnDigits(Source):
     def load(self, progress: ProgressCallback = None, download: bool = True) -> Dataset:
         from sklearn.datasets import load_digits
 
+        from ..model_input import to_uint8
         from ..preprocess import to_model_input
 
         d = load_digits()
         ink = d.images.astype(np.float32) / 16.0  # 8x8, values 0..16
-        x = np.stack([(to_model_input(im, "mnist", threshold=0.05)[0, ..., 0] * 255).round().astype(np.uint8)
-                      for im in ink])
+        x = np.stack([to_uint8(to_model_input(im, "mnist", threshold=0.05)[0]) for im in ink])
         y = d.target.astype(np.int64)
         tr, te, prov = resplit(x, y, "scikit-learn's 1,797 8x8 digits (upscaled into MNIST's 20x20 box)")
         return Dataset(self.name, self.title, DIGITS, tr, te, prov, "mnist",

@@ -8,7 +8,8 @@ from typing import Optional
 
 import numpy as np
 
-from ..compiled import as_input, compiled_call
+from ..compiled import compiled_call
+from ..model_input import one_image
 from ..errors import ExplainError
 
 
@@ -45,7 +46,7 @@ class Activations:
         self._call(np.zeros((1, 28, 28, 1), np.float32))  # trace now, not on the first drawing
 
     def __call__(self, x: np.ndarray) -> list[LayerOutput]:
-        outs = self._call(as_input(x))
+        outs = self._call(one_image(x))
         return [LayerOutput(l.name, type(l).__name__, o[0]) for l, o in zip(self.layers, outs)]
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from .. import config, datasets, registry
 from ..compiled import compiled_predict
 from ..errors import BadModel, DatasetMissing
+from ..model_input import from_uint8
 from .features import Embedder, Projection
 
 FILE = "feature_map.npz"
@@ -60,7 +61,7 @@ def compute(model, x_uint8: np.ndarray, y: np.ndarray, classes: list[str], sourc
         progress(f"features of {len(pick):,} test images")
     feats = embed.of_images(x_uint8[pick])
     predicted = compiled_predict(model)
-    pred = np.asarray(predicted(x_uint8[pick, ..., None].astype(np.float32) / 255.0)).argmax(1)
+    pred = np.asarray(predicted(from_uint8(x_uint8[pick]))).argmax(1)
     proj = Projection.fit(feats, PCA_DIMS, seed=seed)
     low = proj(feats)
     if progress:

@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import datasets, drawn, evaluation, registry, zoo
 from ..errors import DatasetMissing
+from ..model_input import PIXEL
 from . import cpu_share, estimate
 from .augment import augmenter
 from .events import Events
@@ -62,7 +63,7 @@ def trainer_for(core_model, augment: dict, seed: int):
     import keras
 
     inp = keras.Input((28, 28, 1), dtype="uint8", name="pixels_uint8")
-    z = keras.layers.Rescaling(1 / 255.0, name="to_unit")(inp)
+    z = keras.layers.Rescaling(PIXEL, name="to_unit")(inp)
     if any(augment.values()):
         z = augmenter(augment, seed)(z)
     return keras.Model(inp, core_model(z), name="trainer")

@@ -260,8 +260,7 @@ def from_arguments(a: argparse.Namespace) -> Settings:
     if given.get("init_from") and "arch" not in given and preset is None:  # fine-tuning: the bundle's own network
         from .. import registry
 
-        b = registry.inspect(given["init_from"])  # raises BadModel for an unknown name
-        given["arch"] = (b.card or {}).get("architecture", {}).get("name") or DEFAULTS.arch
+        given["arch"] = registry.arch_of(given["init_from"])  # raises BadModel for an unknown name
     if given.get("dataset") == "class-drawings":  # its held-out students are the drawn-input figure
         given.setdefault("drawn_eval", False)
         if given.get("init_from"):  # teaching a model the class's hand: its top layers only, as the Train page does

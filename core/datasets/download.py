@@ -12,9 +12,9 @@ import urllib.request
 from pathlib import Path
 from typing import Sequence
 
-from . import atomic
-from .errors import DownloadError
-from .progress import ProgressCallback  # (bytes done, total bytes or None)
+from .. import atomic
+from ..errors import DownloadError
+from ..progress import ProgressCallback  # (bytes done, total bytes or None)
 
 CHUNK = 1 << 16
 USER_AGENT = "handwriting-lab (python urllib)"
