@@ -1,10 +1,13 @@
-"""Handwriting Lab: page config, navigation over the pages, and the shared sidebar. Nothing else."""
+"""Handwriting Lab: the Streamlit patches, page config, navigation over the pages, and the shared sidebar.
+Nothing else."""
 import streamlit as st
 
 from ui.narrow_screens import close_sidebar_on_narrow_screens
 from ui.state import sidebar
+from ui.streamlit_patches import apply_all
 from ui.teacher_lock import sidebar_field as teacher_password_field
 
+apply_all()  # each patch of Streamlit's internals, once a process (ui/streamlit_patches/: what each buys, its off switch)
 st.set_page_config(page_title="Handwriting Lab", page_icon=":material/draw:", layout="wide")
 nav = st.navigation([
     st.Page("pages/draw.py", title="Draw", icon=":material/draw:", default=True),

@@ -12,7 +12,8 @@ from core.classroom.store import ClassStoreError, open_store
 from core.errors import HWLabError
 from ui import teacher_lock
 from ui.explain_view import explain_input
-from ui.state import current_predictor, page_frame, predictor
+from ui.state import current_predictor, predictor
+from ui.streamlit_patches import page_frame
 from ui.turns import wall_refresh
 from ui.wall_grid import card, wall_grid
 

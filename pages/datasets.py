@@ -14,7 +14,8 @@ from core import kaggle_submission as submission
 from core.datasets import kaggle
 from core.errors import HWLabError
 from ui.charts import class_bars
-from ui.state import bundles, current_model_name, dataset, follow_current_dataset, page_frame, predictor
+from ui.state import bundles, current_model_name, dataset, follow_current_dataset, predictor
+from ui.streamlit_patches import page_frame
 from ui.teacher_lock import gate
 
 page_frame()

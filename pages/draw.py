@@ -5,7 +5,8 @@ from core.training.cpu_share import mark_app_busy
 from core.errors import BadImage
 from core.preprocess import MAX_UPLOAD_BYTES, prepare, read_image
 from ui import draw_layout
-from ui.state import current_predictor, dataset_title, page_frame
+from ui.state import current_predictor, dataset_title
+from ui.streamlit_patches import page_frame
 from ui.turns import after_the_wall, drawing_run_starts
 from ui.views import show_prediction, show_waiting
 from ui.explain_view import explain_input

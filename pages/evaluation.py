@@ -13,7 +13,8 @@ from ui.charts import confusion_heatmap
 from ui.explain_view import explain_input
 from core.pictures import pixels
 from ui.insight_view import show_insights
-from ui.state import current_model_name, current_predictor, dataset_on_disk, page_frame
+from ui.state import current_model_name, current_predictor, dataset_on_disk
+from ui.streamlit_patches import page_frame
 
 page_frame()
 

@@ -5,7 +5,8 @@ import streamlit as st
 
 from core import registry
 from ui.charts import training_curves
-from ui.state import bundles, current_model_name, page_frame
+from ui.state import bundles, current_model_name
+from ui.streamlit_patches import page_frame
 
 page_frame()
 

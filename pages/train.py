@@ -17,7 +17,8 @@ from core.training import jobs
 from core.errors import HWLabError
 from ui.charts import training_curves
 from ui.class_teach import class_teach
-from ui.state import MODEL_KEY, bundles, page_frame
+from ui.state import MODEL_KEY, bundles
+from ui.streamlit_patches import page_frame
 from ui.teacher_lock import gate
 from ui.train_form import K, duration, recipe_pickers, settings_form
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import streamlit as st
 
@@ -11,41 +10,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from core import config, datasets, registry  # noqa: E402
 from core.errors import HWLabError  # noqa: E402
 from ui import long_lived  # noqa: E402
-from ui.streamlit_patches import event_loop, keras_session, new_session_message, pages_folder, script_events  # noqa: E402
 
 MODEL_KEY = "model_name"
 DATASET_KEY = "picker_dataset"  # the current dataset: the sidebar's choice, the one pages start from
-
-
-keras_session.apply()  # Streamlit would clear Keras's session after every run (see that module)
-event_loop.apply()  # the server's loop would wait for the GIL on every message and every rerun (see that module)
-new_session_message.apply()  # every run would rebuild the theme from the config on the server's loop (ditto)
-script_events.apply()  # each message of a run would wake the loop, and the run wait for the GIL again (ditto)
-
-
-def _exit_without_teardown() -> None:
-    """In the `streamlit run` server only: once Streamlit has stopped (Ctrl+C, SIGTERM), end the process at once.
-    Python's own teardown after that, with TensorFlow and the models loaded, took 7-15 s of CPU here, for nothing:
-    every file the server writes is closed by then. Registered before Keras loads, so it runs after every other
-    exit hook. Never under pytest (AppTest imports this module), where it would hide the exit code."""
-    if not long_lived.in_the_server():
-        return
-    import atexit
-
-    def leave():
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(0)
-
-    atexit.register(leave)
-
-
-_exit_without_teardown()
-
-
-def page_frame() -> None:
-    """First call of every page: a deep link on a fresh server runs through app.py (see pages_folder)."""
-    pages_folder.leave_pages_folder_convention()
 
 
 @st.cache_data(ttl=3, show_spinner=False)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+SETTING = "HWLAB_PATCH_PAGES_FOLDER"  # =0 turns it off (ui/streamlit_patches/__init__.py)
+BUYS = "a shared deep link (/evaluation) on a fresh server opens with the sidebar and navigation, not a bare page"
 SESSION_KEY = "_left_pages_folder"
 
 
