@@ -1,101 +1,94 @@
-"""Downloads with a progress callback and checksum verification.
+"""Downloads with a known hash and a progress bar, through pooch: the first address (of a list of mirrors)
+that gives the right file wins.
 
-The file is written to a temporary `.part` file beside its destination (a unique name, so two
-downloads of the same file never write into each other) and renamed only once its checksum
-matches: a failed, corrupt or interrupted download never leaves a file that looks complete."""
-import hashlib
-import http.client
-import os
+pooch writes into a temporary file beside the destination and moves it into place only once its hash
+matches, so a failed, corrupt or interrupted download never leaves a file that looks complete; a file
+already there with the right hash is kept without asking the network. Its progress bar is our progress
+callback (`_ProgressBar`, pooch's custom progress-bar interface), which the CLI's bar and the pages show."""
+from __future__ import annotations
+
 import shutil
-import urllib.error
-import urllib.request
 from pathlib import Path
-from typing import Sequence
+from typing import Optional, Sequence
 
-from .. import atomic
 from ..errors import DownloadError
 from ..progress import ProgressCallback  # (bytes done, total bytes or None)
 
-CHUNK = 1 << 16
-USER_AGENT = "handwriting-lab (python urllib)"
+USER_AGENT = "handwriting-lab (pooch)"
+DISK_MARGIN = 64 << 20  # free space kept beside a download
 
 
-def _hasher(checksum: str):
-    algo, _, want = checksum.partition(":")
-    if algo not in ("md5", "sha1", "sha256") or not want:
-        raise ValueError(f"checksum must be 'md5:HEX', 'sha1:HEX' or 'sha256:HEX', not {checksum!r}")
-    return hashlib.new(algo)
+class _ProgressBar:
+    """What pooch's HTTPDownloader asks of a progress bar (total, update, reset, close), reported as
+    progress(bytes done, total or None); it also refuses a download the disk has no room for."""
 
+    def __init__(self, progress: ProgressCallback, folder: Path):
+        self.progress, self.folder, self.done, self._total = progress, folder, 0, None
 
-def file_checksum(path: Path, checksum: str) -> str:
-    h = _hasher(checksum)
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-    return h.hexdigest().lower()
+    @property
+    def total(self) -> Optional[int]:
+        return self._total
 
+    @total.setter
+    def total(self, n: int) -> None:  # pooch sets it from Content-Length (0 when the server says none)
+        self._total = n or None
+        if self._total:
+            free = shutil.disk_usage(self.folder).free
+            if free < self._total + DISK_MARGIN:
+                raise DownloadError(f"not enough disk space in {self.folder}: {self._total / 1e6:.0f} MB needed, "
+                                    f"{free / 1e6:.0f} MB free")
+        if self.progress:
+            self.progress(0, self._total)
 
-def _fetch_one(url: str, dest: Path, checksum: str, progress: ProgressCallback, timeout: float) -> None:
-    """One address into `dest`, or an exception; never leaves anything but a verified `dest`."""
-    want = checksum.partition(":")[2].lower()
-    h = _hasher(checksum)
-    with atomic.replacing(dest) as part, open(part, "wb") as out:
-        req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            total = resp.headers.get("Content-Length")
-            total = int(total) if total and total.isdigit() else None
-            if total:
-                free = shutil.disk_usage(dest.parent).free
-                if free < total + (64 << 20):
-                    raise DownloadError(f"not enough disk space in {dest.parent}: {total / 1e6:.0f} MB needed, "
-                                        f"{free / 1e6:.0f} MB free")
-            done = 0
-            if progress:
-                progress(0, total)
-            while True:
-                chunk = resp.read(CHUNK)
-                if not chunk:
-                    break
-                out.write(chunk)
-                h.update(chunk)
-                done += len(chunk)
-                if progress:
-                    progress(done, total)
-        if total is not None and done != total:
-            raise DownloadError(f"the transfer stopped after {done:,} of {total:,} bytes")
-        got = h.hexdigest().lower()
-        if got != want:
-            raise DownloadError(f"checksum mismatch (got {got}, expected {want}): the file is damaged or not "
-                                f"the official one")
-        out.flush()
-        os.fsync(out.fileno())
+    def update(self, n: int) -> None:  # pooch counts whole chunks: the last one may overshoot
+        self.done = min(self.done + n, self._total) if self._total else self.done + n
+        if self.progress:
+            self.progress(self.done, self._total)
+
+    def reset(self) -> None:  # pooch resets, then fills the bar to the total: no step backwards to report
+        self.done = 0
+
+    def close(self) -> None:
+        pass
 
 
 def download(urls: Sequence[str], dest: Path, checksum: str, progress: ProgressCallback = None,
              timeout: float = 30.0) -> Path:
-    """Fetch the first of `urls` that gives the right file into `dest`; `checksum` is 'md5:HEX' or
-    'sha256:HEX'. A `dest` already there with that checksum is kept as it is (no network).
+    """Fetch the first of `urls` that gives the right file into `dest`; `checksum` is 'md5:HEX', 'sha1:HEX'
+    or 'sha256:HEX'. A `dest` already there with that checksum is kept as it is (no network).
     Raises DownloadError naming every address tried and what went wrong with each."""
-    _hasher(checksum)  # a bad checksum spec is a bug, said before any network
+    import pooch
+    import requests
+
+    algo, _, want = checksum.partition(":")
+    if algo not in ("md5", "sha1", "sha256") or not want:  # a bad checksum spec is a bug, said before any network
+        raise ValueError(f"checksum must be 'md5:HEX', 'sha1:HEX' or 'sha256:HEX', not {checksum!r}")
+    pooch.get_logger().setLevel("WARNING")  # our progress callback says what is downloading
     dest = Path(dest)
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DownloadError(f"Cannot create the folder {dest.parent}: {exc.strerror or exc}.") from None
-    want = checksum.partition(":")[2].lower()
-    if dest.is_file() and file_checksum(dest, checksum) == want:
-        return dest
     problems = []
     for url in urls:
+        bar = _ProgressBar(progress, dest.parent)
+        fetch = pooch.HTTPDownloader(progressbar=bar, timeout=timeout, headers={"User-Agent": USER_AGENT})
         try:
-            _fetch_one(url, dest, checksum, progress, timeout)
+            pooch.retrieve(url, known_hash=checksum.lower(), fname=dest.name, path=dest.parent, downloader=fetch)
             return dest
         except DownloadError as exc:
             problems.append(f"{url}: {exc}")
-        except urllib.error.HTTPError as exc:
-            problems.append(f"{url}: HTTP {exc.code} {exc.reason}")
-        except urllib.error.URLError as exc:
-            problems.append(f"{url}: {exc.reason} (offline?)")
-        except (OSError, http.client.HTTPException, ValueError) as exc:
+        except requests.HTTPError as exc:
+            response = exc.response
+            problems.append(f"{url}: HTTP {response.status_code} {response.reason}" if response is not None
+                            else f"{url}: {exc}")
+        except requests.ConnectionError as exc:
+            problems.append(f"{url}: cannot connect ({type(exc).__name__}; offline?)")
+        except requests.RequestException as exc:
+            problems.append(f"{url}: the transfer stopped before the end ({type(exc).__name__})")
+        except ValueError as exc:  # pooch: the hash differs
+            problems.append(f"{url}: checksum mismatch: the file is damaged or not the official one ({exc})"
+                            if "hash" in str(exc) else f"{url}: {exc}")
+        except OSError as exc:
             problems.append(f"{url}: {type(exc).__name__}: {exc}".rstrip(": "))
     raise DownloadError(f"Could not download {dest.name}. " + "; ".join(problems))

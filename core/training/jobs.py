@@ -65,22 +65,17 @@ def _proc_alive(pid: Optional[int], job_id: str) -> bool:
     child = _CHILDREN.get(job_id)
     if child is not None and child.pid == pid:
         return child.poll() is None
+    import psutil
+
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    proc = Path(f"/proc/{pid}")
-    if Path("/proc/self").exists():
-        try:
-            if (proc / "stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
-                return False
-            if job_id.encode() not in (proc / "cmdline").read_bytes():
-                return False  # the pid now belongs to some other program
-        except (OSError, IndexError):
+        proc = psutil.Process(pid)
+        if proc.status() in (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD):
             return False
-    return True
+        return any(job_id in part for part in proc.cmdline())  # else the pid now belongs to some other program
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.AccessDenied:
+        return True  # another user's process: it exists, and cannot be told apart
 
 
 def _signal_group(pid: int, sig: int) -> None:
