@@ -2,7 +2,7 @@
 job, as the teacher starts it, from the click to the saved bundle) and what it buys, before and after, on the
 held-out students' drawings and on the model's usual test set.
 
-The class: the pendigits writers that no shipped model trained on (core/drawn.py holds half of them out), each
+The class: the pendigits writers that no shipped model trained on (core/datasets/drawn.py holds half of them out), each
 writer a student, their digits rendered by the drawn-input protocol and prepared like canvas drawings, stored in a
 throwaway class database with the model's predictions.
 
@@ -23,7 +23,8 @@ from pathlib import Path
 import _setup  # noqa: F401  (paths and data folder)
 import numpy as np
 
-from core import drawn, registry
+from core.datasets import drawn
+from core import registry
 
 
 def build_class(model: str, n: int) -> int:

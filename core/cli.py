@@ -72,7 +72,7 @@ def cmd_models(a) -> int:
 
 
 def cmd_archs(a) -> int:
-    from . import zoo
+    from .model import zoo
 
     _print([{"name": n, "title": x.title, "kind": x.kind, "parameters": int(x.build(10).count_params()),
              "defaults": x.defaults} for n, x in zoo.ARCHS.items()])
@@ -82,7 +82,8 @@ def cmd_archs(a) -> int:
 def cmd_predict(a) -> int:
     import numpy as np
 
-    from . import preprocess, registry
+    from .model import preprocess
+    from . import registry
 
     p = registry.Predictor(a.model)
     pending: list[tuple[str, object]] = []  # (file, model input or error sentence), printed in input order
@@ -118,7 +119,8 @@ def cmd_predict(a) -> int:
 
 
 def cmd_evaluate(a) -> int:
-    from . import datasets, evaluation, registry
+    from . import datasets, registry
+    from .model import evaluation
 
     p = registry.Predictor(a.model)
     ds = datasets.load(a.dataset, Bar(f"downloading {a.dataset}"))
@@ -151,7 +153,7 @@ def cmd_datasets(a) -> int:
 
 def cmd_submit(a) -> int:
     """Kaggle Digit Recognizer: predict every image of test.csv, write submission.csv (ImageId,Label)."""
-    from . import kaggle_submission
+    from .model import kaggle_submission
 
     _print(kaggle_submission.write_submission(a.model, a.csv, a.out, progress=Bar("predicting")))
     return 0

@@ -24,7 +24,7 @@ from typing import Optional
 import numpy as np
 
 from . import atomic, config
-from .compiled import compiled_predict
+from .model.compiled import compiled_predict
 from .errors import BadModel
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")

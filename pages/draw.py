@@ -3,7 +3,7 @@ import streamlit as st
 
 from core.training.cpu_share import mark_app_busy
 from core.errors import BadImage
-from core.preprocess import MAX_UPLOAD_BYTES, prepare, read_image
+from core.model.preprocess import MAX_UPLOAD_BYTES, prepare, read_image
 from ui import draw_layout
 from ui.state import current_predictor, dataset_title
 from ui.streamlit_patches import page_frame

@@ -7,11 +7,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import datasets, evaluation, registry
+from core import datasets, registry
+from core.model import evaluation
 from core.errors import HWLabError
 from ui.charts import confusion_heatmap
 from ui.explain_view import explain_input
-from core.pictures import pixels
+from core.model.pictures import pixels
 from ui.insight_view import show_insights
 from ui.state import current_model_name, current_predictor, dataset_on_disk
 from ui.streamlit_patches import page_frame

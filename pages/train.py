@@ -12,7 +12,8 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from core import datasets, zoo
+from core import datasets
+from core.model import zoo
 from core.training import jobs
 from core.errors import HWLabError
 from ui.charts import training_curves

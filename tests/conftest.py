@@ -47,10 +47,21 @@ def tiny_bundle(session_tmp):
     return models, name
 
 
+def empty_folder(tmp_path: Path, monkeypatch, variable: str, name: str) -> Path:
+    """A new empty folder under tmp_path that the environment variable names, for one test."""
+    d = tmp_path / name
+    d.mkdir()
+    monkeypatch.setenv(variable, str(d))
+    return d
+
+
 @pytest.fixture
 def models_dir(tmp_path, monkeypatch):
     """An empty, temporary models folder (HWLAB_MODELS_DIR) for one test."""
-    d = tmp_path / "models"
-    d.mkdir()
-    monkeypatch.setenv("HWLAB_MODELS_DIR", str(d))
-    return d
+    return empty_folder(tmp_path, monkeypatch, "HWLAB_MODELS_DIR", "models")
+
+
+@pytest.fixture
+def empty_data(tmp_path, monkeypatch):
+    """An empty, temporary data folder (HWLAB_DATA_DIR) for one test: every dataset is missing."""
+    return empty_folder(tmp_path, monkeypatch, "HWLAB_DATA_DIR", "data")

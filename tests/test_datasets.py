@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, SHARED_DATA, needs_shared
-from core import datasets, idx
+from core import datasets
+from core.datasets import idx
 from core.datasets import emnist as emnist_source
 from core.cli import main
 from core.errors import DatasetMissing

@@ -1,13 +1,15 @@
-"""core.explain: SHAP attributions (shapes, order, sums and signs), backgrounds offline and with data,
+"""core.insight.explain: SHAP attributions (shapes, order, sums and signs), backgrounds offline and with data,
 activations of every zoo architecture, filters and weight templates, and the evaluation browser."""
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from core import datasets, evaluation, explain, pictures, registry, zoo
-from core.model_input import one_image
-from core.compiled import compiled_call
+from core import datasets, registry
+from core.model import evaluation, pictures, zoo
+from core.insight import explain
+from core.model.input import one_image
+from core.model.compiled import compiled_call
 from tests.conftest import needs_shared
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,10 +1,10 @@
-"""core/model_input.py: the one conversion between stored uint8 pictures and the model's float32 input, and
+"""core/model/input.py: the one conversion between stored uint8 pictures and the model's float32 input, and
 the check of one picture's shape (a sentence, never a traceback)."""
 import numpy as np
 import pytest
 
 from core.errors import BadImage
-from core.model_input import PIXEL, from_uint8, one_image, to_float, to_uint8
+from core.model.input import PIXEL, from_uint8, one_image, to_float, to_uint8
 
 
 def test_uint8_pictures_become_the_models_input_and_come_back_unchanged():

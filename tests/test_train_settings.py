@@ -7,7 +7,7 @@ import shlex
 
 import pytest
 
-from core import zoo
+from core.model import zoo
 from core.training import estimate as train_estimate, settings as train_settings
 from core.cli import build_parser, main
 from core.errors import BadSettings

@@ -6,9 +6,10 @@ import shutil
 import numpy as np
 import pytest
 
-from core import datasets, registry, zoo
+from core import datasets, registry
+from core.model import zoo
 from core.training import jobs, run as training
-from core.compiled import compiled_predict
+from core.model.compiled import compiled_predict
 from core.cli import main
 from core.errors import BadSettings, HWLabError
 from conftest import ROOT, needs_shared

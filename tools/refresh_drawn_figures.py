@@ -1,4 +1,4 @@
-"""Recompute the drawn-input figures of bundles (held-out writers only, core/drawn.py) and write
+"""Recompute the drawn-input figures of bundles (held-out writers only, core/datasets/drawn.py) and write
 them into their cards. Uses the cached renders of the pen strokes (computed once if missing).
 
     python tools/refresh_drawn_figures.py [NAME ...]     (default: every usable bundle)"""

@@ -1,6 +1,6 @@
 """Explanation of one input, shown on the Draw and Evaluation pages: SHAP maps of the top 3 classes,
 every layer's activations, and the first layers' filters or weight templates. The computing is in
-core.explain; explainers are cached per bundle (name and file time) and shared by every session."""
+core.insight.explain; explainers are cached per bundle (name and file time) and shared by every session."""
 from __future__ import annotations
 
 import hashlib
@@ -10,9 +10,11 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from core import explain, pictures, registry
+from core.insight import explain
+from core.model import pictures
+from core import registry
 from core.errors import HWLabError
-from core.model_input import one_image
+from core.model.input import one_image
 from ui.charts import unit_bars
 from ui.state import dataset_on_disk
 

@@ -14,7 +14,7 @@ from core import registry
 from core.errors import HWLabError
 from core.insight import feature_map
 from core.insight.features import Embedder
-from core.pictures import pixels
+from core.model.pictures import pixels
 
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
            "#17becf"]

@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from core import registry
-from core.model_input import one_image
+from core.model.input import one_image
 from ui.feature_map_view import show_feature_map
 from ui.lineup_view import show_lineup
 from ui.neighbours_view import show_neighbours

@@ -10,7 +10,7 @@ import streamlit as st
 from core import registry
 from core.errors import HWLabError
 from core.insight.neighbours import Neighbours
-from core.pictures import pixels
+from core.model.pictures import pixels
 
 K = 8
 

@@ -9,7 +9,9 @@ from typing import Optional
 
 import streamlit as st
 
-from core import datasets, drawn, zoo
+from core import datasets
+from core.datasets import drawn
+from core.model import zoo
 from core.training import estimate as train_estimate
 from core.errors import HWLabError
 from core.training.cpu_share import train_threads

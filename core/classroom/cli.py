@@ -32,7 +32,7 @@ def _predictor(name):
 
 
 def cmd_add(a) -> int:
-    from .. import preprocess
+    from ..model import preprocess
     from .pictures import thumbnail_png
     from .store import check_label, clean_student, open_store
 
@@ -80,7 +80,7 @@ def cmd_export(a) -> int:
 
 
 def cmd_import(a) -> int:
-    from .. import preprocess
+    from ..model import preprocess
     from .pictures import thumbnail_png
     from .store import open_store
     from .transfer import read_zip

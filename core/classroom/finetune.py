@@ -3,7 +3,8 @@ own training data (datasets/class_drawings.py), then compare before and after on
 and on the model's usual test set."""
 from __future__ import annotations
 
-from .. import datasets, evaluation, registry
+from .. import datasets, registry
+from ..model import evaluation
 from ..training.settings import CLASS_TRAIN_LAST
 from ..datasets import class_drawings
 

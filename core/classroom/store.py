@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from .. import config
 from ..errors import HWLabError
-from ..model_input import from_uint8, to_uint8
+from ..model.input import from_uint8, to_uint8
 from . import schema
 from .schema import class_sessions, drawings
 

@@ -1,5 +1,5 @@
 """Kaggle's "Digit Recognizer" CSVs as a dataset: reading and validating them, saving uploads, and the
-source the registry lists (the submission.csv export lives in core/kaggle_submission.py).
+source the registry lists (the submission.csv export lives in core/model/kaggle_submission.py).
 
 train.csv: a header `label,pixel0,...,pixel783`, then one image a row: its digit and its 784 pixels
 (28x28, row by row), integers 0..255, white ink on black like MNIST. test.csv: the same without

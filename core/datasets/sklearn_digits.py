@@ -14,8 +14,8 @@ class SklearnDigits(Source):
     def load(self, progress: ProgressCallback = None, download: bool = True) -> Dataset:
         from sklearn.datasets import load_digits
 
-        from ..model_input import to_uint8
-        from ..preprocess import to_model_input
+        from ..model.input import to_uint8
+        from ..model.preprocess import to_model_input
 
         d = load_digits()
         ink = d.images.astype(np.float32) / 16.0  # 8x8, values 0..16

@@ -9,7 +9,7 @@ from typing import Iterator, Union
 import numpy as np
 
 from ..errors import BadImage
-from ..preprocess import read_image
+from ..model.preprocess import read_image
 
 
 def _print(obj) -> None:
@@ -49,7 +49,7 @@ def cmd_lineup(a) -> int:
 
 
 def cmd_neighbours(a) -> int:
-    from ..preprocess import prepare
+    from ..model.preprocess import prepare
     from ..registry import Predictor
     from .neighbours import Neighbours
 

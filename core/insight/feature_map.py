@@ -15,9 +15,9 @@ from typing import Callable, Optional
 import numpy as np
 
 from .. import config, datasets, registry
-from ..compiled import compiled_predict
+from ..model.compiled import compiled_predict
 from ..errors import BadModel, DatasetMissing
-from ..model_input import from_uint8
+from ..model.input import from_uint8
 from .features import Embedder, Projection
 
 FILE = "feature_map.npz"

@@ -17,9 +17,11 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from .. import datasets, drawn, evaluation, registry, zoo
+from .. import datasets, registry
+from ..datasets import drawn
+from ..model import evaluation, zoo
 from ..errors import DatasetMissing
-from ..model_input import PIXEL
+from ..model.input import PIXEL
 from . import cpu_share, estimate
 from .augment import augmenter
 from .events import Events
@@ -313,7 +315,7 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
     final.set_weights(core_model.get_weights())
     if s.prior_correction:
         extra_note = "; ".join(filter(None, [extra_note, _shift_to_dataset_balance(final, y, ds)]))
-    from ..compiled import compiled_predict
+    from ..model.compiled import compiled_predict
 
     predict = compiled_predict(final)
     emit({"event": "status", "message": "evaluating on the held-out test set"})

@@ -154,7 +154,9 @@ class Settings:
     def resolved(self, n_train: Optional[int] = None) -> "Settings":
         """Checked settings with the suggestions (architecture, dataset size) filled in. Raises BadSettings.
         n_train: the dataset's training images, when known (see `suggested`)."""
-        from .. import datasets, drawn, registry, zoo
+        from .. import datasets, registry
+        from ..datasets import drawn
+        from ..model import zoo
 
         check(isinstance(self.arch, str), f"The architecture must be a name, not {self.arch!r}.")
         zoo.get(self.arch)  # raises for an unknown architecture
@@ -212,7 +214,8 @@ def with_preset(preset: Optional[str], settings: dict) -> dict:
 def suggested(arch: str, n_train: Optional[int] = None) -> dict:
     """The settings `arch` trains well with (zoo.Arch.defaults over the general defaults), adapted to a
     dataset of n_train training images when it is small (see SMALL_DATA)."""
-    from .. import datasets, zoo
+    from .. import datasets
+    from ..model import zoo
 
     d = zoo.get(arch).defaults
     out = {"epochs": d.get("epochs", 10), "batch_size": d.get("batch_size", 128),

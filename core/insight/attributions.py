@@ -28,9 +28,9 @@ from typing import Optional
 import numpy as np
 
 from .. import datasets, registry
-from ..compiled import backend, compiled_call
+from ..model.compiled import backend, compiled_call
 from ..errors import BadModel, ExplainError
-from ..model_input import from_uint8, one_image
+from ..model.input import from_uint8, one_image
 from ..progress import ProgressCallback
 
 METHODS = {

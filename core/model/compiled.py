@@ -1,6 +1,6 @@
 """The one way a loaded Keras model is called: a compiled function (tf.function on TensorFlow, jax.jit on
 JAX), never model.predict, whose per-call overhead is about 100 ms. Every model takes one input
-convention: float32 (N, 28, 28, 1) in [0, 1], white ink on black (core/model_input.py makes pictures so)."""
+convention: float32 (N, 28, 28, 1) in [0, 1], white ink on black (core/model/input.py makes pictures so)."""
 from __future__ import annotations
 
 from typing import Callable

@@ -17,8 +17,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
-from .errors import BadImage
-from .model_input import PIXEL, to_float
+from ..errors import BadImage
+from .input import PIXEL, to_float
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # our own limit, below Streamlit's server.maxUploadSize
 MAX_PIXELS = 40_000_000  # refuse bigger pictures before decoding them (decompression bombs)

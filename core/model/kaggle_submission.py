@@ -9,12 +9,12 @@ from typing import Callable, Union
 
 import numpy as np
 
-from . import atomic, registry
-from .datasets.base import DIGITS
-from .datasets.kaggle import Readable, read_csv
-from .errors import BadModel, HWLabError
+from .. import atomic, registry
+from ..datasets.base import DIGITS
+from ..datasets.kaggle import Readable, read_csv
+from ..errors import BadModel, HWLabError
 from .evaluation import batched
-from .progress import ProgressCallback
+from ..progress import ProgressCallback
 
 
 def digit_columns(classes: list[str]) -> list[int]:

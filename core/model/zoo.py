@@ -170,7 +170,7 @@ ARCHS: dict[str, Arch] = {a.name: a for a in [
 
 def get(name: str) -> Arch:
     if name not in ARCHS:
-        from .errors import BadSettings
+        from ..errors import BadSettings
         raise BadSettings(f"Unknown architecture {name!r}. Known: {', '.join(ARCHS)}.")
     return ARCHS[name]
 

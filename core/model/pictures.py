@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from .model_input import to_float
+from .input import to_float
 
 GRID_COLUMNS = 8
 GRID_MAPS = 64  # feature maps shown per layer: an 8x8 grid

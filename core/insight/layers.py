@@ -1,6 +1,6 @@
 """What a model computes inside, for one input and in general: every layer's activations (`Activations`),
 its convolution filters (`conv_filters`) and, for linear models and MLPs, its first-layer weights as
-28x28 templates (`weight_templates`). The pictures of them are made in core/pictures.py."""
+28x28 templates (`weight_templates`). The pictures of them are made in core/model/pictures.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,8 +8,8 @@ from typing import Optional
 
 import numpy as np
 
-from ..compiled import compiled_call
-from ..model_input import one_image
+from ..model.compiled import compiled_call
+from ..model.input import one_image
 from ..errors import ExplainError
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import BadImage
+from ..errors import BadImage
 
 PIXEL = 1 / 255  # one uint8 step on the model's [0, 1] scale
 

@@ -7,10 +7,10 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from . import registry
-from .errors import BadModel
-from .model_input import from_uint8
-from .progress import ProgressCallback
+from .. import registry
+from ..errors import BadModel
+from .input import from_uint8
+from ..progress import ProgressCallback
 
 MAX_MISCLASSIFIED = 2000  # kept in a bundle with their images, the most confident mistakes first
 
