@@ -1,4 +1,5 @@
-"""Handwriting Lab: page config, navigation over the pages, and the shared sidebar. Nothing else."""
+"""Handwriting Lab: the Streamlit patches, page config, navigation over the pages, and the shared sidebar.
+Nothing else."""
 from pathlib import Path
 
 import streamlit as st
@@ -6,8 +7,10 @@ import streamlit as st
 from ui.a11y import page_setup as accessibility_setup
 from ui.narrow_screens import close_sidebar_on_narrow_screens
 from ui.state import sidebar
+from ui.streamlit_patches import apply_all
 from ui.teacher_lock import sidebar_field as teacher_password_field
 
+apply_all()  # each patch of Streamlit's internals, once a process (ui/streamlit_patches/: what each buys, its off switch)
 ICON = str(Path(__file__).resolve().parent / "assets" / "icon.png")
 st.set_page_config(page_title="Handwriting Lab", page_icon=ICON, layout="wide")  # a file: offline, no font server
 nav = st.navigation([

@@ -10,7 +10,7 @@ import streamlit as st
 from PIL import Image, ImageDraw, ImageFont
 
 from core import config, datasets
-from core import kaggle_submission as submission
+from core.model import kaggle_submission as submission
 from core.datasets import kaggle
 from core.errors import HWLabError
 from ui.chart_text import counts_table

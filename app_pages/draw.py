@@ -1,8 +1,8 @@
 """Draw page: draw (or upload) a character, see what the model sees and what it predicts."""
 import streamlit as st
 
-from core.cpu_share import mark_app_busy
-from core.preprocess import prepare
+from core.training.cpu_share import mark_app_busy
+from core.model.preprocess import prepare
 from core.classroom.store import ClassStoreError, open_store
 from ui import draw_input, draw_layout
 from ui import rooms as class_rooms
@@ -76,7 +76,7 @@ def drawing_area():
                 prepared, image, drawn = upload.prepared, upload.picture, True
             probs = pred(prepared.x)[0] if drawn else None  # once: the answer and the class label's preset
             if drawn:
-                mark_app_busy()  # a training job steps aside while the class draws (core/cpu_share.py)
+                mark_app_busy()  # a training job steps aside while the class draws (core/training/cpu_share.py)
             if not drawn:
                 show_waiting(pred.classes, f"Draw {what_to_draw(pred.classes)} on the black canvas with your mouse, "
                                            "finger or pen. The prediction appears as soon as you lift it.",

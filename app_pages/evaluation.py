@@ -7,12 +7,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import datasets, evaluation, registry
+from core import datasets, registry
+from core.model import evaluation
 from core.errors import HWLabError
 from ui.chart_text import matrix_table
 from ui.charts import confusion_heatmap
 from ui.explain_view import explain_input
-from core.pictures import pixels
+from core.model.pictures import pixels
 from ui import teacher_lock
 from ui.insight_view import show_insights
 from ui.state import current_model_name, current_predictor, dataset_on_disk, page_frame
@@ -99,7 +100,7 @@ def example_grid(rows: np.ndarray, slot: str, caption) -> None:
     with st.container(horizontal=True, wrap=True, gap="small"):
         for r in rows:
             with st.container(width=104):
-                st.image(pixels(view.images[r] / 255.0, scale=4, grid=False), caption=caption(r), width="stretch",
+                st.image(pixels(view.images[r], scale=4, grid=False), caption=caption(r), width="stretch",
                          alt=f"Test image #{int(view.index[r])}: {caption(r)}")
                 st.button("Explain", key=f"{slot}-explain-{r}", on_click=choose_example, args=(slot, r),
                           width="stretch")
@@ -114,7 +115,7 @@ def explanation(slot: str) -> None:
     t, p = int(view.true[r]), int(view.pred[r])
     with st.container(border=True):
         head = st.columns([1, 4, 1])
-        head[0].image(pixels(view.images[r] / 255.0, scale=4), width=112,
+        head[0].image(pixels(view.images[r], scale=4), width=112,
                       alt=f"Test image #{int(view.index[r])}, true {classes[t]}, predicted {classes[p]}")
         head[1].markdown(f"#### Test image #{int(view.index[r])}: true **{classes[t]}**, predicted **{classes[p]}** "
                          f"({view.confidence[r]:.1%})")

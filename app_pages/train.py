@@ -1,5 +1,5 @@
 """Train page: pick a dataset, an architecture of the zoo and the training settings, press Train. The
-job runs in a process of its own (core.jobs): it survives a page reload, every browser session sees it,
+job runs in a process of its own (core.training.jobs): it survives a page reload, every browser session sees it,
 and one trains at a time on this machine. A live panel follows it: device, progress per epoch and per
 batch with the time left, loss and accuracy curves (train and validation), Cancel. A finished model
 joins the model picker; a failed or cancelled job shows its state and log, and changes nothing."""
@@ -11,7 +11,9 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from core import datasets, jobs, zoo
+from core import datasets
+from core.model import zoo
+from core.training import jobs
 from core.errors import HWLabError
 from ui.chart_text import curves_caption
 from ui.charts import training_curves
@@ -54,7 +56,7 @@ if settings is not None:
 
 
 # ---------------------------------------------------------------- one job, live or finished
-def _curves(p: jobs.Progress, key: str, running: bool) -> None:
+def _curves(p: jobs.JobProgress, key: str, running: bool) -> None:
     """Loss and accuracy: the mean within each epoch so far (thin), and per epoch (train, validation)."""
     for col, metric in zip(st.columns(2), ("loss", "accuracy")):
         col.plotly_chart(training_curves({"job": p.history}, metric, running=p.batches, height=300, live=running),
@@ -62,7 +64,7 @@ def _curves(p: jobs.Progress, key: str, running: bool) -> None:
         curves_caption(col, {"job": p.history}, metric)
 
 
-def _device(p: jobs.Progress) -> str:
+def _device(p: jobs.JobProgress) -> str:
     if not p.device:
         return "not known yet"
     kind = "GPU" if p.device.get("kind") == "gpu" else "CPU"

@@ -51,7 +51,7 @@ class Watch:
         self.db_url, self.folders = db_url, folders
 
     def state(self) -> tuple:
-        from core import jobs
+        from core.training import jobs
 
         job = jobs.current()
         return ([models_state(f) for f in self.folders], open_store(self.db_url).count(all_sessions=True),

@@ -45,7 +45,7 @@ from PIL import Image
 from benchmarks._streamlit_ws import StreamlitSession, canvas_drawing, png_data_url
 from benchmarks.browser_latency import one_stroke_digits
 from core import registry
-from core.strokes import render
+from core.datasets.strokes import render
 from e2e_support import ANSWER_JS, CHROMIUM, CHROMIUM_ARGS, canvas_points, free_port
 
 ROOT = _setup.ROOT

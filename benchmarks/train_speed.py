@@ -29,7 +29,9 @@ import time
 import _setup  # noqa: F401  (paths, quiet TensorFlow, the data folder)
 import numpy as np
 
-from core import datasets, registry, train_settings, training, zoo
+from core import datasets, registry
+from core.model import zoo
+from core.training import settings as train_settings, run as training
 
 ARCH = "seed002_cnn"  # the notebook's network
 PRESET = "quick"

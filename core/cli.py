@@ -135,7 +135,7 @@ def cmd_models(a) -> int:
 
 
 def cmd_archs(a) -> int:
-    from . import zoo
+    from .model import zoo
 
     _print([{"name": n, "title": x.title, "kind": x.kind, "parameters": int(x.build(10).count_params()),
              "defaults": x.defaults} for n, x in zoo.ARCHS.items()])
@@ -145,7 +145,8 @@ def cmd_archs(a) -> int:
 def cmd_predict(a) -> int:
     import numpy as np
 
-    from . import preprocess, registry
+    from .model import preprocess
+    from . import registry
 
     bundle = registry.inspect(a.model)
     if not bundle.ok:
@@ -187,7 +188,8 @@ def cmd_predict(a) -> int:
 
 
 def cmd_evaluate(a) -> int:
-    from . import datasets, evaluation, registry
+    from . import datasets, registry
+    from .model import evaluation
 
     datasets.spec(a.dataset)  # an unknown dataset is said before the model is loaded
     p = registry.Predictor(a.model)
@@ -221,16 +223,17 @@ def cmd_datasets(a) -> int:
 
 def cmd_submit(a) -> int:
     """Kaggle Digit Recognizer: predict every image of test.csv, write submission.csv (ImageId,Label)."""
-    from . import kaggle_submission
+    from .model import kaggle_submission
 
     _print(kaggle_submission.write_submission(a.model, a.csv, a.out, progress=Bar("predicting")))
     return 0
 
 
 def cmd_train(a) -> int:
-    from . import jobs, train_settings, training
+    from .training import jobs, run
+    from .training.settings import from_arguments
 
-    s = train_settings.from_arguments(a)
+    s = from_arguments(a)
     s.resolved()  # every setting checked (exit 2 and a sentence) before the lock, the data or the model
     bar = Bar("training")  # on a terminal only: in a log, the lines per epoch below are the progress
 
@@ -248,7 +251,8 @@ def cmd_train(a) -> int:
 
     command = "python -m core " + " ".join(shlex.quote(x) for x in getattr(a, "argv", sys.argv[1:]))
     with jobs.exclusive(command):  # one training at a time on this machine, the Train page's jobs included
-        name = training.train(s, events, command=command)
+        name = run.train(s, events, command=command)
+        draw_map(name, lambda message: events({"event": "status", "message": message}), lambda: False)
     print(name, flush=True)
     return 0
 
@@ -261,10 +265,58 @@ def cmd_export(a) -> int:
     return 0
 
 
+def draw_map(name: str, say, cancelled) -> None:
+    """After a training (this CLI's and a Train page job's): the new bundle's map, so that the Draw page's map
+    works at once, offline. A map that cannot be drawn leaves the bundle as it is, and says so."""
+    from . import registry
+    from .insight import feature_map
+    from .training import estimate
+    from .training.run import Cancelled
+
+    def stage(what: str) -> None:
+        if cancelled():
+            raise Cancelled("cancelled while drawing the map")
+        say(f"drawing the map of what it learned: {what}")
+
+    say("drawing the map of what it learned (t-SNE of its test images)")
+    started = time.time()
+    try:
+        feature_map.draw(name, progress=stage)
+        arch = registry.inspect(name).card.get("training", {}).get("arch")
+        if arch:  # the map's part of the run, for the Train page's estimate
+            estimate.record_part(arch, "map_s", time.time() - started)
+    except Cancelled:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the bundle is saved and usable; only its map is missing
+        say(f"saved, but its map could not be drawn ({type(exc).__name__}: {exc}); "
+            f"python -m core.insight.feature_map {name} draws it")
+
+
+def cmd_calibrate(a) -> int:
+    """estimate.calibrate's process: a short real training run, then its map, each part recorded."""
+    from .training import calibration
+
+    calibration.main(a.arch, after_save=lambda name: draw_map(name, lambda _: None, lambda: False))
+    return 0
+
+
+def cmd_run_job(a) -> int:
+    """A Train page job's process (core/training/jobs.start starts it): the worker, then the new bundle's map."""
+    from .training import worker
+
+    return worker.run(a.folder, after_save=draw_map)
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = Parser(prog="python -m core", description="Handwriting Lab from the command line.")
     sub = ap.add_subparsers(dest="command", required=True)
     sub.add_parser("models", help="JSON list of the model bundles").set_defaults(fn=cmd_models)
+    p = sub.add_parser("run-job", help=argparse.SUPPRESS)  # a training job's process (training/jobs.py starts it)
+    p.add_argument("folder")
+    p.set_defaults(fn=cmd_run_job)
+    p = sub.add_parser("calibrate", help=argparse.SUPPRESS)  # the Train page's estimate (training/estimate.py)
+    p.add_argument("arch")
+    p.set_defaults(fn=cmd_calibrate)
     sub.add_parser("archs", help="JSON list of the architectures").set_defaults(fn=cmd_archs)
     p = sub.add_parser("datasets", help="JSON list of the datasets: present, missing, where to get them")
     p.add_argument("--download", metavar="NAME", help="download this dataset's official files first (MNIST, EMNIST)")
@@ -290,9 +342,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="the zip to write (FILE.zip)")
     p.set_defaults(fn=cmd_export)
     p = sub.add_parser("train", help="train a model headless; prints the new bundle's name last")
-    from .train_settings import add_arguments
+    from .training.settings import add_arguments
 
-    add_arguments(p)  # one flag per training setting, from its declaration (train_settings.Settings)
+    add_arguments(p)  # one flag per training setting, from its declaration (training/settings.py)
     p.set_defaults(fn=cmd_train)
     from .classroom.cli import add_class_commands
 

@@ -25,7 +25,7 @@ from typing import Optional
 import numpy as np
 
 from . import atomic, config
-from .compiled import compiled_predict
+from .model.compiled import compiled_predict
 from .errors import BadModel
 
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")  # always fullmatch: `$` lets a "\n" through
@@ -132,10 +132,31 @@ def rank(b: Bundle) -> tuple:
     return (c.get("drawn_accuracy") or 0, c.get("test_accuracy") or 0)
 
 
-def default_for(dataset: str) -> Optional[str]:
-    """The bundle the Draw page starts with for `dataset` (None when there is none usable)."""
-    usable = [b for b in list_bundles() if b.ok and b.card.get("dataset") == dataset]
+DEFAULT_DATASET = "mnist"  # the app starts on its digits; the sidebar lists this dataset first
+
+
+def default_for(dataset: str, bundles: Optional[list[Bundle]] = None) -> Optional[str]:
+    """The best bundle of `dataset` (rank: drawn, then test accuracy), or None when there is none usable.
+    `bundles`: a list_bundles() already read."""
+    usable = [b for b in (list_bundles() if bundles is None else bundles) if b.ok and b.card.get("dataset") == dataset]
     return max(usable, key=rank).name if usable else None
+
+
+def default_model(bundles: Optional[list[Bundle]] = None) -> Optional[str]:
+    """The bundle the app starts with, the one decision the sidebar, the class and the CLI share: the best
+    of DEFAULT_DATASET, else the best of any usable bundle; None when none is usable."""
+    bundles = list_bundles() if bundles is None else bundles
+    usable = [b for b in bundles if b.ok]
+    return default_for(DEFAULT_DATASET, bundles) or (max(usable, key=rank).name if usable else None)
+
+
+def arch_of(bundle: str) -> str:
+    """The architecture a bundle was built with (`train --init-from NAME` without --arch trains that one).
+    Raises BadModel for a bundle that is missing or broken."""
+    b = inspect(bundle)
+    if not b.ok:
+        raise BadModel(b.error)
+    return b.card.get("architecture", {}).get("name") or "seed002_cnn"
 
 
 def load_model(name: str):

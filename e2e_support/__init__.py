@@ -133,7 +133,7 @@ def touch_stroke(cdp, points) -> None:
 
 def canvas_points(strokes, index: int, box: dict, canvas: int = 280):
     """Where a pen sample's points land on the canvas element in the page: the drawn-input protocol's placement
-    (core/strokes.py: random.Random(index) draws the scale, then x, then y), scaled to the element's box."""
+    (core/datasets/strokes.py: random.Random(index) draws the scale, then x, then y), scaled to the element's box."""
     rng = random.Random(index)
     pts = [(x, -y) for s in strokes for x, y in s]
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]

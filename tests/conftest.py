@@ -28,8 +28,10 @@ def session_tmp(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def tiny_bundle(session_tmp):
-    """(models_dir, name) of a seed002 CNN trained for one epoch on 2,000 MNIST images."""
-    from core import training
+    """(models_dir, name) of a seed002 CNN trained for one epoch on 2,000 MNIST images, with its map (drawn
+    as the callers of training draw it)."""
+    from core.insight import feature_map
+    from core.training import run as training
 
     models = session_tmp / "models"
     old = os.environ.get("HWLAB_MODELS_DIR")
@@ -37,6 +39,7 @@ def tiny_bundle(session_tmp):
     try:
         name = training.train(training.Settings(dataset="mnist", arch="seed002_cnn", epochs=1, limit=2000,
                                                 drawn_eval=False, name="tiny"))
+        feature_map.draw(name)
     finally:
         if old is None:
             os.environ.pop("HWLAB_MODELS_DIR", None)
@@ -45,10 +48,21 @@ def tiny_bundle(session_tmp):
     return models, name
 
 
+def empty_folder(tmp_path: Path, monkeypatch, variable: str, name: str) -> Path:
+    """A new empty folder under tmp_path that the environment variable names, for one test."""
+    d = tmp_path / name
+    d.mkdir()
+    monkeypatch.setenv(variable, str(d))
+    return d
+
+
 @pytest.fixture
 def models_dir(tmp_path, monkeypatch):
     """An empty, temporary models folder (HWLAB_MODELS_DIR) for one test."""
-    d = tmp_path / "models"
-    d.mkdir()
-    monkeypatch.setenv("HWLAB_MODELS_DIR", str(d))
-    return d
+    return empty_folder(tmp_path, monkeypatch, "HWLAB_MODELS_DIR", "models")
+
+
+@pytest.fixture
+def empty_data(tmp_path, monkeypatch):
+    """An empty, temporary data folder (HWLAB_DATA_DIR) for one test: every dataset is missing."""
+    return empty_folder(tmp_path, monkeypatch, "HWLAB_DATA_DIR", "data")

@@ -49,7 +49,7 @@ def _open_view(tmp_path, model: str, x: np.ndarray, view: str) -> AppTest:
 
 
 def _digit_input(label: str) -> np.ndarray:
-    from core.preprocess import prepare
+    from core.model.preprocess import prepare
 
     return prepare(dict(pen_digits(1, label))[label], "mnist").x
 

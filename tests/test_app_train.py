@@ -6,8 +6,9 @@ import signal
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import jobs
+from core.training import jobs
 from conftest import ROOT, needs_shared
+from helpers import open_train_page
 
 pytestmark = needs_shared
 
@@ -30,21 +31,13 @@ def dirs(tmp_path, monkeypatch):
             jobs._signal_group(job.pid, signal.SIGKILL)
 
 
-def train_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.run()
-    at.switch_page("app_pages/train.py").run()
-    assert not at.exception, at.exception
-    return at
-
-
 def texts(at) -> str:
     return "\n".join([e.value for e in at.markdown] + [e.value for e in at.success] + [e.value for e in at.error]
                      + [e.value for e in at.info] + [e.value for e in at.caption] + [e.value for e in at.warning])
 
 
 def test_a_setting_out_of_range_is_refused_and_starts_nothing(dirs):
-    at = train_page()
+    at = open_train_page()
     assert "No training yet" in texts(at)
     at.number_input(key="train_limit").set_value(5)
     at.button(key="FormSubmitter:train_form-Train").click().run()
@@ -54,7 +47,7 @@ def test_a_setting_out_of_range_is_refused_and_starts_nothing(dirs):
 
 
 def test_sibling_images_for_a_dataset_without_a_sibling_are_refused_in_a_sentence(dirs):
-    at = train_page()
+    at = open_train_page()
     at.checkbox(key="train_emnist_sibling").check()
     at.button(key="FormSubmitter:train_form-Train").click().run()
     assert any("Only EMNIST byclass and bymerge have a sibling file to add, not mnist" in e.value for e in at.error)
@@ -63,7 +56,7 @@ def test_sibling_images_for_a_dataset_without_a_sibling_are_refused_in_a_sentenc
 
 def test_train_a_tiny_model_from_the_page_and_find_it_in_the_picker(dirs):
     models, _ = dirs
-    at = train_page()
+    at = open_train_page()
     at.selectbox(key="train_arch").set_value("seed002_cnn").run()
     assert at.number_input(key="train_epochs").value == 15  # the architecture's suggestion
     at.number_input(key="train_epochs").set_value(1)
@@ -78,7 +71,7 @@ def test_train_a_tiny_model_from_the_page_and_find_it_in_the_picker(dirs):
     job_id = started[0].id
     assert job_id in texts(at)
 
-    other = train_page()  # another browser session sees the same job
+    other = open_train_page()  # another browser session sees the same job
     assert job_id in texts(other)
 
     job = jobs.wait(job_id, timeout=300)

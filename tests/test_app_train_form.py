@@ -2,12 +2,13 @@
 preset by default for MNIST-like data, suggestions adapted to a small dataset, Enter never starts a training,
 and the time a training takes said from a rate measured here (or not at all)."""
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from core import jobs, train_estimate, zoo
-from core.cpu_share import train_threads
-from core.train_settings import OPTIONS, SMALL_DATA_BATCH
-from conftest import ROOT, needs_shared
+from core.model import zoo
+from core.training import jobs, estimate as train_estimate
+from core.training.cpu_share import train_threads
+from core.training.settings import OPTIONS, SMALL_DATA_BATCH
+from conftest import needs_shared
+from helpers import open_train_page
 
 pytestmark = needs_shared
 
@@ -17,11 +18,7 @@ def page(tmp_path, monkeypatch):
     for var, sub in (("HWLAB_MODELS_DIR", "models"), ("HWLAB_JOBS_DIR", "jobs"), ("HWLAB_CACHE_DIR", "cache")):
         (tmp_path / sub).mkdir()
         monkeypatch.setenv(var, str(tmp_path / sub))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.run()
-    at.switch_page("app_pages/train.py").run()
-    assert not at.exception, at.exception
-    return at
+    return open_train_page()
 
 
 def widget_keys(at) -> set:

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from core import datasets
-from core.classroom import dataset as class_dataset
 from core.datasets import class_drawings
 from core.classroom import teacher, wall
 from core.classroom.limits import RateLimit
@@ -128,18 +127,18 @@ def test_offline_fine_tuning_mixes_in_the_shipped_mnist_sample_and_says_when_not
     ds = datasets.load("class-drawings")
     monkeypatch.setenv("HWLAB_DATA_DIR", str(tmp_path / "fresh-install"))  # MNIST was never downloaded
     assert not datasets.on_disk("mnist") and base_sample.FILE.stat().st_size < 3e6  # a few MB at most
-    mixed = class_dataset.with_base_data(ds, name)
-    assert len(mixed.train) == class_dataset.CLASS_REPEAT * len(ds.train) + class_dataset.BASE_MIN
+    mixed = datasets.spec("class-drawings").for_fine_tuning(ds, name)
+    assert len(mixed.train) == class_drawings.CLASS_REPEAT * len(ds.train) + class_drawings.BASE_MIN
     assert any("shipped with the app" in n and "MNIST" in n for n in mixed.notes), mixed.notes
-    assert class_dataset.missing_base_sentence(name) is None
+    assert class_drawings.missing_base_sentence(name) is None
     train, test = base_sample.load("mnist")
     assert len(train) == 6000 and len(test) == 2000 and np.bincount(train.y).tolist() == [600] * 10
     # a model whose own data is neither here nor shipped: said before the run, and in the card's notes
     monkeypatch.setattr(base_sample, "FILE", tmp_path / "no-sample.npz")
-    said = class_dataset.missing_base_sentence(name)
+    said = class_drawings.missing_base_sentence(name)
     assert said and "is not on this machine" in said and "Datasets page" in said
-    alone = class_dataset.with_base_data(ds, name)
-    assert len(alone.train) == class_dataset.CLASS_REPEAT * len(ds.train)
+    alone = datasets.spec("class-drawings").for_fine_tuning(ds, name)
+    assert len(alone.train) == class_drawings.CLASS_REPEAT * len(ds.train)
     assert any(n.startswith("Trained on the class's drawings alone") for n in alone.notes)
 
 
@@ -149,11 +148,12 @@ def test_fine_tuning_data_mixes_in_the_models_own(class_db, tiny_bundle, monkeyp
     monkeypatch.setenv("HWLAB_MODELS_DIR", str(models))
     _fill(class_db, students=5)
     ds = datasets.load("class-drawings")
-    mixed = class_dataset.with_base_data(ds, name)
+    mixed = datasets.load("class-drawings", init_from=name)  # as fine-tuning `name` on them trains
     assert len(mixed.test) == len(ds.test)  # the held-out students only
-    assert len(mixed.train) == class_dataset.CLASS_REPEAT * len(ds.train) + class_dataset.BASE_MIN
+    assert len(mixed.train) == class_drawings.CLASS_REPEAT * len(ds.train) + class_drawings.BASE_MIN
     assert any("MNIST" in n for n in mixed.notes)
-    assert class_dataset.with_base_data(datasets.load("sklearn-digits"), name).name == "sklearn-digits"
+    plain = datasets.load("sklearn-digits")
+    assert len(datasets.load("sklearn-digits", init_from=name).train) == len(plain.train)  # other data as it is
 
 
 @needs_shared

@@ -139,8 +139,8 @@ def test_training_into_a_log_writes_one_line_per_epoch(models_dir, capsys):
 
 @pytest.mark.parametrize("value", ["abc", "-5", "0"])
 def test_settings_from_the_environment_out_of_range_are_one_sentence(value, models_dir, monkeypatch, capsys):
-    from core import jobs
-    from core.cpu_share import train_threads
+    from core.training import jobs
+    from core.training.cpu_share import train_threads
     from core.errors import BadSettings
     from core.insight import feature_map
 

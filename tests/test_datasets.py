@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, SHARED_DATA, needs_shared
-from core import datasets, idx
+from core import datasets
+from core.datasets import idx
 from core.datasets import emnist as emnist_source
 from core.cli import main
 from core.errors import DatasetMissing
@@ -47,7 +48,7 @@ def test_mnist_counts_and_known_labels(mnist):
 
 @needs_shared
 def test_counts_hold_out_the_training_pipelines_validation_share(mnist):
-    from core.training import Settings
+    from core.training.settings import Settings
 
     assert datasets.VALIDATION_FRACTION == Settings().validation_fraction
     assert datasets.counts(mnist) == {"train": 54000, "validation": 6000, "test": 10000}

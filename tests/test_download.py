@@ -13,9 +13,9 @@ import pytest
 from conftest import SHARED_DATA, needs_shared
 from core import datasets
 from core.datasets import emnist, mnist
-from core.download import download
+from core.datasets.download import download
 from core.errors import DatasetMissing, DownloadError
-from core.idx import write_idx
+from core.datasets.idx import write_idx
 
 GOOD = bytes(range(256)) * 400  # 102,400 bytes
 GOOD_MD5 = "md5:" + hashlib.md5(GOOD).hexdigest()

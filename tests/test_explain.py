@@ -1,12 +1,15 @@
-"""core.explain: SHAP attributions (shapes, order, sums and signs), backgrounds offline and with data,
+"""core.insight.explain: SHAP attributions (shapes, order, sums and signs), backgrounds offline and with data,
 activations of every zoo architecture, filters and weight templates, and the evaluation browser."""
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from core import datasets, evaluation, explain, pictures, registry, zoo
-from core.compiled import compiled_call
+from core import datasets, registry
+from core.model import evaluation, pictures, zoo
+from core.insight import explain
+from core.model.input import one_image
+from core.model.compiled import compiled_call
 from tests.conftest import TEST_DATA, needs_shared
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,15 +58,6 @@ def _confident_digit(model, ds, k=0):
 
 
 # ---------------------------------------------------------------- inputs
-def test_as_input_accepts_the_usual_shapes_and_refuses_others():
-    for a in (np.zeros((28, 28)), np.zeros((28, 28, 1)), np.zeros((1, 28, 28)), np.zeros((1, 28, 28, 1))):
-        x = explain.as_input(a)
-        assert x.shape == (1, 28, 28, 1) and x.dtype == np.float32
-    assert explain.as_input(np.full((28, 28), 255, np.uint8)).max() == pytest.approx(1.0)
-    with pytest.raises(explain.ExplainError):
-        explain.as_input(np.zeros((2, 28, 28)))
-
-
 def test_unknown_method_is_a_sentence():
     with pytest.raises(explain.ExplainError, match="Unknown explanation method"):
         explain.Explainer(zoo.build("logreg_l2", 10), np.zeros((1, 28, 28, 1), np.float32), "lime")
@@ -306,6 +300,6 @@ def test_our_gradient_path_gives_exactly_shaps_values(small_cnn):
     e = explain.Explainer(model, bg, "gradient", nsamples=24)
     a = e.explain(mis["images"][7], seed=5)
     ref = shap.GradientExplainer(model, bg, batch_size=24)
-    v, _ = ref.shap_values(explain.as_input(mis["images"][7]), nsamples=24, ranked_outputs=np.array([a.classes]),
+    v, _ = ref.shap_values(one_image(mis["images"][7]), nsamples=24, ranked_outputs=np.array([a.classes]),
                            output_rank_order="custom", rseed=5)
     np.testing.assert_allclose(np.asarray(v)[0, ..., 0, :].transpose(2, 0, 1), a.values, atol=1e-6)

@@ -16,7 +16,7 @@ import pytest
 
 from core.classroom import pictures, transfer
 from core.errors import BadCSV, BadImage, HWLabError
-from core import preprocess
+from core.model import preprocess
 from conftest import ROOT
 
 FIELDS = ["file", "input", "label", "student", "session", "created"]

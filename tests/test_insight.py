@@ -125,7 +125,7 @@ def test_nearest_examples_say_when_the_dataset_is_missing(shipped, monkeypatch, 
 def test_a_new_bundle_gets_its_map_and_the_map_places_inputs(tiny_bundle, monkeypatch):
     models, name = tiny_bundle
     monkeypatch.setenv("HWLAB_MODELS_DIR", str(models))
-    m = feature_map.load(name)  # drawn by training.train, right after saving the bundle
+    m = feature_map.load(name)  # drawn right after the save, by the callers of training (tests/conftest.py)
     assert m is not None and m.xy.shape == (len(m.label), 2)
     assert len(m.label) == 10 * (config.map_points() // 10)  # stratified: as many of each digit
     assert np.bincount(m.label, minlength=10).min() > 0 and m.images.shape == (len(m.label), 28, 28)

@@ -12,11 +12,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, needs_shared
-from core import datasets, kaggle_submission, registry, training
+from core import datasets, registry
+from core.model import kaggle_submission
+from core.training import run as training
 from core.datasets import kaggle
 from core.cli import main
 from core.errors import BadModel, HWLabError
-from core.preprocess import MAX_UPLOAD_BYTES
+from core.model.preprocess import MAX_UPLOAD_BYTES
 from helpers import canvas_with_lines, pen_digits, png_bytes
 from test_preprocess import _png_header_only  # a PNG header that claims 30000x30000 pixels
 from ui.views import PLACEHOLDER

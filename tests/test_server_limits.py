@@ -111,7 +111,7 @@ def test_a_class_session_keeps_at_most_the_cap_and_the_wall_reads_no_more(class_
 def test_a_50_mb_upload_from_a_student_session_is_refused_by_the_server(monkeypatch):
     monkeypatch.setenv("HWLAB_MODELS_DIR", str(ROOT / "models"))
     monkeypatch.setenv("HWLAB_TEACHER_PASSWORD", "tulip-42")  # a teacher is set: this session is a student's
-    from core import preprocess
+    from core.model import preprocess
 
     read = []  # read_image copies and decodes a picture's bytes: it must never be reached
     monkeypatch.setattr(preprocess, "read_image", lambda data, name: read.append(name))

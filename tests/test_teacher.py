@@ -99,7 +99,6 @@ def test_a_network_server_without_a_teacher_locks_the_train_page(tiny_bundle, tm
     assert not at.exception and not [b for b in at.button if b.label == "Train"]
     assert any("without a teacher password, so it is locked" in i.value for i in at.info)
     monkeypatch.setenv("HWLAB_OPEN_CLASS", "1")
-    at.session_state["_left_pages_folder"] = False  # run through app.py, sidebar and all (tests/test_app_class.py)
     at.run()
     assert [b for b in at.button if b.label == "Train"]
     assert any("HWLAB_OPEN_CLASS=1" in w.value for w in at.sidebar.warning)

@@ -8,11 +8,12 @@ import shlex
 
 import pytest
 
-from core import train_estimate, train_settings, zoo
+from core.model import zoo
+from core.training import estimate as train_estimate, settings as train_settings
 from core.cli import build_parser, main
 from core.errors import BadSettings
-from core.train_progress import TimeLeft
-from core.train_settings import OPTIONS, PRESETS, Settings, command_line, from_arguments, suggested
+from core.training.progress import TimeLeft
+from core.training.settings import OPTIONS, PRESETS, Settings, command_line, from_arguments, suggested
 from conftest import needs_shared
 
 
@@ -24,7 +25,7 @@ def test_every_setting_has_a_flag_and_the_cli_names_none_of_them():
     a = train_args()
     assert set(OPTIONS) <= set(vars(a))  # one flag per declared setting, built from the declaration
     assert from_arguments(a) == Settings()  # no flag: the declared defaults
-    cli = open(train_settings.__file__.replace("train_settings.py", "cli.py")).read()
+    cli = open(train_settings.__file__.replace("training/settings.py", "cli.py")).read()
     named = [name for name in OPTIONS if f'"--{name.replace("_", "-")}"' in cli]
     assert named == ["dataset"]  # `evaluate --dataset` only: no training setting is spelled out in cli.py
 

@@ -1,6 +1,7 @@
 """Words a user knows: new bundles are named from their architecture's title, not its internal id, and every
 layer the zoo builds has a name in plain words for the activations view."""
-from core import registry, zoo
+from core import registry
+from core.model import zoo
 
 
 def test_new_bundles_are_named_in_the_words_of_their_title():

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from core import config
-from core.strokes import read_samples  # noqa: E402
+from core.datasets.strokes import read_samples  # noqa: E402
 from e2e_support import (CHROMIUM, CHROMIUM_ARGS, ROOT, SCREENS, TOUCH_SCREENS, UNCOVERED_JS, canvas_points,  # noqa: E402
                          draw_stroke, inside_screen, start_app, stop_app, touch_context, touch_stroke)
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import jobs
+from core.training import jobs
+from core import datasets
 from core.datasets import class_drawings
-from core.classroom import dataset as class_dataset
 from core.classroom import finetune
 from core.classroom.store import open_store
 from core.errors import HWLabError
@@ -71,7 +71,7 @@ def class_teach() -> None:
                    f"to measure it.")
         if not mine:
             st.caption("Only the teacher who opened this room trains on its drawings.")
-        alone = model and class_dataset.missing_base_sentence(model)
+        alone = model and class_drawings.missing_base_sentence(model)
         if alone:  # said before the run, never a silent training on the drawings alone
             st.warning(alone, icon=":material/warning:")
         if st.button("Teach the model our handwriting", icon=":material/school:", key="class_teach_start",

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-CANVAS_PX = 280            # the canvas in the drawn-input protocol (core/strokes.py), and it fits a phone
+CANVAS_PX = 280            # the canvas in the drawn-input protocol (core/datasets/strokes.py), and it fits a phone
 PRESENT_CANVAS_PX = 392    # presenter view: 1.4x, the pen width scaled alike so strokes look the same
 PRESENT_KEY = "present"    # session state of the sidebar toggle; the query parameter has the same name
 ANSWER_MIN_REM = 20        # narrower than this beside the canvas, and the answer goes under it

@@ -1,6 +1,6 @@
 """Explanation of one input, shown on the Draw and Evaluation pages: SHAP maps of the top 3 classes,
 every layer's activations, and the first layers' filters or weight templates. The computing is in
-core.explain; explainers are cached per bundle (name and file time) and shared by every session."""
+core.insight.explain; explainers are cached per bundle (name and file time) and shared by every session."""
 from __future__ import annotations
 
 import hashlib
@@ -10,8 +10,11 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from core import explain, pictures, registry
+from core.insight import explain
+from core.model import pictures
+from core import registry
 from core.errors import HWLabError
+from core.model.input import one_image
 from ui import teacher_lock
 from ui.charts import unit_bars
 from ui.state import dataset_on_disk
@@ -167,7 +170,7 @@ def show_activations(pred: registry.Predictor, x: np.ndarray, key: str) -> None:
 
 def explain_input(pred: registry.Predictor, x: np.ndarray, key: str, true_label: Optional[str] = None) -> None:
     """The whole explanation of one input x (float32 (1,28,28,1)): SHAP top 3, then activations."""
-    x = explain.as_input(x)
+    x = one_image(x)
     st.markdown("#### Why? SHAP attributions for the top 3 classes")
     show_shap(pred, x, key, true_label)
     with st.expander("Layer activations", expanded=True):

@@ -14,7 +14,7 @@ from core import registry
 from core.errors import HWLabError
 from core.insight import feature_map
 from core.insight.features import Embedder
-from core.pictures import pixels
+from core.model.pictures import pixels
 
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
            "#17becf"]
@@ -39,7 +39,7 @@ PICK = "pick"  # the selection's name: a click comes back as {"selection": {"pic
 @st.cache_resource(show_spinner=False, max_entries=6)
 def _thumbnails(name: str, mtime: float) -> tuple[str, ...]:
     """Each map image as a small PNG data URI, for the tooltip (made once a bundle)."""
-    return tuple(data_uri(pixels(im / 255.0, scale=2, grid=False)) for im in _map(name, mtime).images)
+    return tuple(data_uri(pixels(im, scale=2, grid=False)) for im in _map(name, mtime).images)
 
 
 def data_uri(picture) -> str:
@@ -112,7 +112,7 @@ def show_feature_map(pred: registry.Predictor, x: Optional[np.ndarray], key: str
         return
     t, p = int(m.label[i]), int(m.predicted[i])
     c1, c2 = st.columns([1, 4])
-    c1.image(pixels(m.images[i] / 255.0, scale=4), width=112,
+    c1.image(pixels(m.images[i], scale=4), width=112,
              alt=f"Test image #{int(m.index[i])}, true {m.classes[t]}, read {m.classes[p]}")
     c2.markdown(f"**Test image #{int(m.index[i])}**: true **{m.classes[t]}**, the model reads **{m.classes[p]}**.")
     if c2.toggle("Explain this image (SHAP and activations)", key=f"{key}-map-explain"):

@@ -9,6 +9,7 @@ import numpy as np
 import streamlit as st
 
 from core import registry
+from core.model.input import one_image
 from ui.feature_map_view import show_feature_map
 from ui.lineup_view import show_lineup
 from ui.neighbours_view import show_neighbours
@@ -22,8 +23,7 @@ def show_insights(pred: registry.Predictor, x: Optional[np.ndarray], key: str,
     """x: the model's input (float32 (1,28,28,1)) or None when nothing is drawn yet; picture: the original
     picture, when there is one, so each model of the line-up prepares it in its own style."""
     if x is not None:
-        x = np.asarray(x)
-        x = (x.astype(np.float32) / 255.0 if x.dtype == np.uint8 else x.astype(np.float32)).reshape(1, 28, 28, 1)
+        x = one_image(x)
     view = st.segmented_control("More insight", list(VIEWS), format_func=VIEWS.get, key=f"{key}-insight")
     if view is None:
         return

@@ -10,7 +10,7 @@ import streamlit as st
 from core.errors import HWLabError
 from core.insight.lineup import LineUp
 from core.insight.lookalikes import note
-from core.pictures import pixels
+from core.model.pictures import pixels
 
 PER_ROW = 4
 KIND_TITLE = {"linear": "linear", "mlp": "MLP", "cnn": "CNN"}

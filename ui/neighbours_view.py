@@ -10,7 +10,7 @@ import streamlit as st
 from core import registry
 from core.errors import HWLabError
 from core.insight.neighbours import Neighbours
-from core.pictures import pixels
+from core.model.pictures import pixels
 
 K = 8
 
@@ -45,7 +45,7 @@ def show_neighbours(pred: registry.Predictor, x: np.ndarray, key: str, k: int = 
                 f"**{count} of {len(found)} are {common}**" + (f" (it reads **{answer}**)." if answer != common else "."))
     cols = st.columns(len(found))
     for col, n in zip(cols, found):
-        col.image(pixels(near.image(n.index) / 255.0, scale=3, grid=False), width="stretch",
+        col.image(pixels(near.image(n.index), scale=3, grid=False), width="stretch",
                   alt=f"Training image #{n.index}, a {n.label}",
                   caption=f"{n.label} · #{n.index} · d {n.distance:.2f}")
     st.caption(f"Distance: euclidean, in the model's last hidden layer (its first {near.projection.components.shape[0]} "

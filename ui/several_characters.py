@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 from core import registry
 from core.insight.lookalikes import note
 from core.insight.reading import Reading, read
-from core.pictures import pixels
+from core.model.pictures import pixels
 
 WIDTH, HEIGHT = 840, 280
 # On a screen narrower than the canvas, the canvas's frame is drawn smaller (a CSS scale; the browser maps touches

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import streamlit as st
 
@@ -12,36 +11,9 @@ from core import config, datasets, registry  # noqa: E402
 from core.classroom.rooms import of_room  # noqa: E402
 from core.errors import HWLabError  # noqa: E402
 from ui import long_lived, remembered  # noqa: E402
-from ui.streamlit_patches import event_loop, keras_session, new_session_message, script_events  # noqa: E402
 
 MODEL_KEY = "model_name"
 DATASET_KEY = "picker_dataset"  # the current dataset: the sidebar's choice, the one pages start from
-
-
-keras_session.apply()  # Streamlit would clear Keras's session after every run (see that module)
-event_loop.apply()  # the server's loop would wait for the GIL on every message and every rerun (see that module)
-new_session_message.apply()  # every run would rebuild the theme from the config on the server's loop (ditto)
-script_events.apply()  # each message of a run would wake the loop, and the run wait for the GIL again (ditto)
-
-
-def _exit_without_teardown() -> None:
-    """In the `streamlit run` server only: once Streamlit has stopped (Ctrl+C, SIGTERM), end the process at once.
-    Python's own teardown after that, with TensorFlow and the models loaded, took 7-15 s of CPU here, for nothing:
-    every file the server writes is closed by then. Registered before Keras loads, so it runs after every other
-    exit hook. Never under pytest (AppTest imports this module), where it would hide the exit code."""
-    if not long_lived.in_the_server():
-        return
-    import atexit
-
-    def leave():
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(0)
-
-    atexit.register(leave)
-
-
-_exit_without_teardown()
 
 
 def page_frame() -> None:
@@ -93,13 +65,8 @@ def dataset(name: str) -> datasets.Dataset:
 
 
 def dataset_on_disk(name: str) -> datasets.Dataset | None:
-    """The dataset when its files are on disk and readable, else None (from the same cache)."""
-    if not datasets.on_disk(name):
-        return None
-    try:
-        return dataset(name)
-    except (HWLabError, OSError, ValueError):
-        return None
+    """The dataset when its files are on disk and readable, else None (datasets.load_offline, from the same cache)."""
+    return datasets.load_offline(name, read=dataset)
 
 
 def model_label(b: registry.Bundle, same_title: bool = False) -> str:
@@ -123,13 +90,14 @@ def sidebar() -> None:
     else:
         room = _room_code()
         ours = {b.card["dataset"] for b in usable if of_room(b.card, room)}  # the room's fine-tuned models first
-        sets = sorted({b.card["dataset"] for b in usable}, key=lambda d: (d not in ours, d != "mnist", d))
+        sets = sorted({b.card["dataset"] for b in usable}, key=lambda d: (d not in ours, d != registry.DEFAULT_DATASET, d))
         if not st.session_state.get(MODEL_KEY) and remembered.recall(remembered.MODEL):
             st.session_state[MODEL_KEY] = remembered.recall(remembered.MODEL)  # a new session: the link's model
         current = st.session_state.get(MODEL_KEY)
         cur_b = next((b for b in usable if b.name == current), None)
         if st.session_state.get(DATASET_KEY) not in sets:  # first run, or a dataset whose models are gone
-            st.session_state[DATASET_KEY] = cur_b.card["dataset"] if cur_b else sets[0]
+            start = cur_b or next(b for b in usable if b.name == registry.default_model(all_bundles))
+            st.session_state[DATASET_KEY] = start.card["dataset"]
         # No default value here: pages set this key (a model picked on the Train page), and a widget given both
         # a default and a value through session state logs a warning with a stack trace.
         dataset = st.sidebar.selectbox("Dataset", sets, key=DATASET_KEY, format_func=dataset_title)
@@ -137,7 +105,7 @@ def sidebar() -> None:
                          key=lambda b: (of_room(b.card, room), registry.rank(b)))  # the room's first
         names = [b.name for b in choices]
         if current not in names:
-            st.session_state[MODEL_KEY] = names[0]
+            st.session_state[MODEL_KEY] = registry.default_for(dataset, choices)
         titles = [b.title for b in choices]
         labels = {b.name: model_label(b, titles.count(b.title) > 1) for b in choices}
         st.sidebar.selectbox("Model", names, key=MODEL_KEY, format_func=labels.get)

@@ -9,10 +9,13 @@ from typing import Optional
 
 import streamlit as st
 
-from core import datasets, drawn, train_estimate, zoo
+from core import datasets
+from core.datasets import drawn
+from core.model import zoo
+from core.training import estimate as train_estimate
 from core.errors import BadSettings, HWLabError
-from core.cpu_share import train_threads
-from core.train_settings import (AUGMENTATIONS, DEFAULTS, OPTIONS, PRESET_DATASETS, PRESET_TITLES, PRESETS, Option,
+from core.training.cpu_share import train_threads
+from core.training.settings import (AUGMENTATIONS, DEFAULTS, OPTIONS, PRESET_DATASETS, PRESET_TITLES, PRESETS, Option,
                                  suggested, with_preset)
 from ui.state import follow_current_dataset
 
@@ -185,7 +188,7 @@ def duration(seconds) -> str:
 
 
 def _time_it_takes(dataset: str, arch: str) -> None:
-    """How long the form's training will take, from the rate measured on this machine (train_estimate)."""
+    """How long the form's training will take, from the rate measured on this machine (core/training/estimate.py)."""
     n = _size(dataset)
     if not n:
         return

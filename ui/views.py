@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from core.insight.lookalikes import note as lookalike_note
-from core.pictures import pixels
+from core.model.pictures import pixels
 from ui.announce import announce, input_id, sentence
 from ui.charts import probability_bars
 

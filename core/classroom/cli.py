@@ -13,24 +13,11 @@ import numpy as np
 from ..errors import BadImage, BadModel, HWLabError
 
 
-def arch_of(bundle: str) -> str:
-    """The architecture of a bundle (`train --init-from NAME` without --arch trains that one)."""
-    from .. import registry
-
-    b = registry.inspect(bundle)
-    if not b.ok:
-        raise BadModel(b.error)
-    return b.card.get("architecture", {}).get("name") or "seed002_cnn"
-
-
 def default_model() -> str:
-    """The bundle the Draw page starts with: the best MNIST one on drawings, else the best of any."""
+    """The bundle that reads the drawings when no --model is given (registry.default_model)."""
     from .. import registry
 
-    name = registry.default_for("mnist")
-    usable = [b for b in registry.list_bundles() if b.ok]
-    if name is None and usable:
-        name = max(usable, key=registry.rank).name
+    name = registry.default_model()
     if name is None:
         raise BadModel("No usable model in the models folder (HWLAB_MODELS_DIR) to read the drawings with.")
     return name
@@ -56,7 +43,8 @@ def _predictor(name):
 
 
 def cmd_add(a) -> int:
-    from .. import preprocess, registry
+    from .. import registry
+    from ..model import preprocess
     from .pictures import thumbnail_png
     from .store import check_label, clean_student
 
@@ -110,7 +98,7 @@ def cmd_export(a) -> int:
 
 
 def cmd_import(a) -> int:
-    from .. import preprocess
+    from ..model import preprocess
     from .pictures import thumbnail_png
     from .transfer import not_yet_in, read_zip
 

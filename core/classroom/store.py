@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from .. import config
 from ..errors import HWLabError
+from ..model.input import from_uint8, to_uint8
 from . import schema
 from .schema import class_sessions, drawings, nicknames, rooms
 
@@ -55,7 +56,7 @@ class Drawing:
 
     def x(self) -> np.ndarray:
         """The model input again: float32 (1, 28, 28, 1) in [0, 1]."""
-        return (self.input28.astype(np.float32) / 255.0)[None, ..., None]
+        return from_uint8(self.input28)
 
 
 def clean_student(name) -> str:
@@ -77,7 +78,7 @@ def check_label(label, classes: list[str]) -> str:
 
 def to_input28(x: np.ndarray) -> np.ndarray:
     """A model input (1, 28, 28, 1) float in [0, 1] -> (28, 28) uint8, as stored."""
-    return np.clip(np.round(np.asarray(x, np.float32).reshape(28, 28) * 255), 0, 255).astype(np.uint8)
+    return to_uint8(np.asarray(x).reshape(28, 28))
 
 
 def _shown_url(url: str) -> str:

@@ -17,7 +17,7 @@ import numpy as np
 import numpy as np
 
 from ..errors import HWLabError
-from ..preprocess import MAX_UPLOAD_BYTES
+from ..model.preprocess import MAX_UPLOAD_BYTES
 from .pictures import input_png, read_input_png
 from .store import MAX_DRAWINGS_PER_SESSION, Store
 

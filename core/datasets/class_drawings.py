@@ -2,7 +2,12 @@
 kept in the class database, core/classroom/store.py; by name, the default room's, and load_room(CODE) another
 room's), labelled with what they meant. Its test part holds out whole
 students, never single drawings, so the test figure says how the model reads the handwriting of children it
-never learned from. (Fine-tuning on it mixes in the model's own data: core/classroom/dataset.py.)"""
+never learned from.
+
+Loaded for fine-tuning a bundle on it (`datasets.load(NAME, init_from=NAME_OF_BUNDLE)`, as
+`train --dataset class-drawings --init-from NAME` does), it takes the bundle's classes and mixes in the
+bundle's own training images (`for_fine_tuning`), so that the model learns the class's hand and forgets
+nothing."""
 from __future__ import annotations
 
 import hashlib
@@ -11,13 +16,16 @@ from typing import Optional
 import numpy as np
 
 from ..errors import DatasetMissing
-from ..progress import Progress
+from ..progress import ProgressCallback
 from .base import DIGITS, UPPER, Dataset, Source, Split
 from .emnist import CLASSES as EMNIST_CLASSES
 
 NAME = "class-drawings"
 TITLE = "The class's drawings"
 HELD_OUT_FRACTION = 0.2  # of the students (at least one)
+CLASS_REPEAT = 3  # the class's drawings are seen this many times an epoch, beside the model's own data
+BASE_PER_DRAWING = 4  # images of the model's own training data mixed in per class drawing (at least 2,000)
+BASE_MIN = 2000
 
 
 def layout(labels: set[str]) -> list[str]:
@@ -104,14 +112,87 @@ def status_room(room: Optional[str] = None) -> dict:
 class ClassDrawings(Source):
     """Not files but the class database: its status and version come from there (the default room's)."""
 
-    def load(self, progress: Progress = None, download: bool = True) -> Dataset:
+    def load(self, progress: ProgressCallback = None, download: bool = True) -> Dataset:
         return load_room(None)
+
+    def for_fine_tuning(self, ds: Dataset, init_from: Optional[str]) -> Dataset:
+        """For fine-tuning `init_from` on the class's drawings: its classes and its own training images mixed
+        in. Without a starting bundle, or with labels the bundle does not know (plain transfer learning on
+        the class's drawings alone), `ds` comes back unchanged."""
+        if not init_from:
+            return ds
+        from .. import datasets, registry
+
+        bundle_classes = [str(c) for c in registry.inspect(init_from).card["classes"]]
+        if not set(ds.classes[i] for i in np.unique(np.concatenate([ds.train.y, ds.test.y]))) <= set(bundle_classes):
+            return ds
+        remap = np.array([bundle_classes.index(c) if c in bundle_classes else -1 for c in ds.classes])
+        train, test = Split(ds.train.x, remap[ds.train.y]), Split(ds.test.x, remap[ds.test.y])
+        base_name = base_dataset(init_from)
+        notes = list(ds.notes)
+        xs, ys = [train.x] * CLASS_REPEAT, [train.y] * CLASS_REPEAT
+        base_train, where = base_training_images(base_name, bundle_classes)
+        if base_train is not None:
+            k = min(len(base_train), max(BASE_MIN, BASE_PER_DRAWING * len(train)))
+            pick = np.sort(np.random.default_rng(0).choice(len(base_train), k, replace=False))
+            xs.append(base_train.x[pick])
+            ys.append(base_train.y[pick])
+            notes.append(f"Mixed with {k:,} images of {where} (what {init_from} learned from), the class's "
+                         f"drawings repeated {CLASS_REPEAT}x, so the model forgets nothing.")
+        else:
+            notes.append(f"Trained on the class's drawings alone: {missing_base_sentence(init_from)}")
+        order = np.random.default_rng(1).permutation(sum(len(y) for y in ys))
+        mixed = Split(np.concatenate(xs)[order], np.concatenate(ys)[order])
+        return Dataset(ds.name, ds.title, bundle_classes, mixed, test, ds.provenance, ds.style, notes)
 
     def status(self) -> Optional[dict]:
         return status_room(None)
 
     def on_disk(self) -> bool:
         return self.status()["usable"]
+
+
+def base_dataset(bundle: str, depth: int = 0) -> Optional[str]:
+    """The dataset a bundle learned from before any class drawings (through its --init-from chain)."""
+    from .. import registry
+
+    training = registry.inspect(bundle).card.get("training", {})
+    name = training.get("dataset")
+    if name != NAME:
+        return name
+    return base_dataset(training["init_from"], depth + 1) if training.get("init_from") and depth < 8 else None
+
+
+def base_training_images(base_name: Optional[str], classes: list[str]) -> tuple[Optional[Split], str]:
+    """(training images, what they are) of the dataset a model learned from: the dataset itself when it is on
+    disk, else the sample shipped with the app (shipped_sample); (None, "") when neither is here."""
+    from .. import datasets
+    from . import shipped_sample
+
+    if base_name and datasets.on_disk(base_name):
+        base = datasets.load(base_name, download=False)
+        if list(base.classes) == classes:
+            return base.train, f"{base.title}'s training set"
+    sample = shipped_sample.load(base_name) if base_name else None
+    if sample is not None and shipped_sample.CLASSES == classes:
+        title = datasets.spec(base_name).title
+        return sample[0], f"a sample of {title} training images shipped with the app ({title} is not on this machine)"
+    return None, ""
+
+
+def missing_base_sentence(init_from: str) -> Optional[str]:
+    """None when fine-tuning `init_from` can mix its own training data in; else the sentence that says, before
+    the run, why not and why the result may be no better."""
+    from .. import datasets, registry
+
+    name = base_dataset(init_from)
+    classes = [str(c) for c in registry.inspect(init_from).card["classes"]]
+    if base_training_images(name, classes)[0] is not None:
+        return None
+    what = datasets.spec(name).title if name in datasets.DATASETS else "the data it learned from"
+    return (f"{what} (what {init_from} learned from) is not on this machine, so the class's drawings cannot be "
+            f"mixed with it: a few batches of drawings alone can make the model forget what it knew, and it may "
+            f"read no better. Download {what} on the Datasets page first.")
 
 
 SOURCES = [ClassDrawings(NAME, TITLE, "mnist", (), "the class database")]

@@ -11,10 +11,10 @@ from typing import Optional
 import numpy as np
 
 from .. import config
-from ..download import download
-from ..progress import Progress
+from .download import download
+from ..progress import ProgressCallback
 from ..errors import DatasetMissing, DownloadError
-from ..idx import parse_idx
+from .idx import parse_idx
 from .base import DIGITS, LOWER, RESPLIT_TEST_FRACTION, UPPER, Dataset, Source, Split, check_split, find, \
     folders, image_keys, resplit
 
@@ -143,7 +143,7 @@ class EMNIST(Source):
     def download_size_mb(self) -> Optional[float]:
         return 0.0 if any(z.is_file() for z in _zips()) else float(ZIP_MB)
 
-    def fetch(self, progress: Progress = None) -> None:
+    def fetch(self, progress: ProgressCallback = None) -> None:
         """NIST's gzip.zip, which holds every split, unless one is already here."""
         if any(z.is_file() for z in _zips()):
             return
@@ -167,7 +167,7 @@ class EMNIST(Source):
         return Dataset(self.name, self.title, classes, tr, te, prov, "emnist",
                        notes=[f"The EMNIST {split} training files are absent: trained on a re-split of its test files."])
 
-    def load(self, progress: Progress = None, download: bool = True) -> Dataset:
+    def load(self, progress: ProgressCallback = None, download: bool = True) -> Dataset:
         split = self.split
         if download and not _usable(split):
             self.fetch(progress)

@@ -1,5 +1,5 @@
 """Kaggle's "Digit Recognizer" CSVs as a dataset: reading and validating them, saving uploads, and the
-source the registry lists (the submission.csv export lives in core/kaggle_submission.py).
+source the registry lists (the submission.csv export lives in core/model/kaggle_submission.py).
 
 train.csv: a header `label,pixel0,...,pixel783`, then one image a row: its digit and its 784 pixels
 (28x28, row by row), integers 0..255, white ink on black like MNIST. test.csv: the same without
@@ -23,7 +23,7 @@ from typing import BinaryIO, Optional, Union
 import numpy as np
 
 from .. import atomic, config
-from ..progress import Progress
+from ..progress import ProgressCallback
 from ..errors import BadCSV, DatasetMissing
 from .base import DIGITS, Dataset, Source, find as find_file, resplit
 
@@ -194,7 +194,7 @@ class _FieldCounter(io.RawIOBase):
 
 
 def read_csv(source: Readable, kind: Optional[str] = None, name: Optional[str] = None,
-             progress: Progress = None) -> KaggleCSV:
+             progress: ProgressCallback = None) -> KaggleCSV:
     """Parse and validate a Kaggle train.csv (kind="train") or test.csv ("test"; None: from the header).
     `source` is a path, bytes or a binary file object. Raises BadCSV naming the first bad row or column.
     `progress(rows done, None)` is called after each chunk."""
@@ -320,10 +320,10 @@ class KaggleDigitRecognizer(Source):
         p = find("train")
         return (p.stat().st_mtime_ns if p else 0,)
 
-    def fetch(self, progress: Progress = None) -> None:
+    def fetch(self, progress: ProgressCallback = None) -> None:
         raise DatasetMissing(missing_message())
 
-    def load(self, progress: Progress = None, download: bool = True) -> Dataset:
+    def load(self, progress: ProgressCallback = None, download: bool = True) -> Dataset:
         """The Kaggle training images: train.csv re-split with a fixed seed for a labelled test set
         (test.csv has no labels; it is only for submissions)."""
         train_path = find("train")

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..cli import say_error
 from ..errors import BadImage
-from ..preprocess import read_image
+from ..model.preprocess import read_image
 
 
 def _print(obj) -> None:
@@ -51,7 +51,7 @@ def cmd_lineup(a) -> int:
 
 
 def cmd_neighbours(a) -> int:
-    from ..preprocess import prepare
+    from ..model.preprocess import prepare
     from ..registry import Predictor
     from .neighbours import Neighbours
 

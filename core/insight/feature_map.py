@@ -15,8 +15,9 @@ from typing import Callable, Optional
 import numpy as np
 
 from .. import config, datasets, registry
-from ..compiled import compiled_predict
-from ..errors import BadModel
+from ..model.compiled import compiled_predict
+from ..errors import BadModel, DatasetMissing
+from ..model.input import from_uint8
 from .features import Embedder, Projection
 
 FILE = "feature_map.npz"
@@ -60,7 +61,7 @@ def compute(model, x_uint8: np.ndarray, y: np.ndarray, classes: list[str], sourc
         progress(f"features of {len(pick):,} test images")
     feats = embed.of_images(x_uint8[pick])
     predicted = compiled_predict(model)
-    pred = np.asarray(predicted(x_uint8[pick, ..., None].astype(np.float32) / 255.0)).argmax(1)
+    pred = np.asarray(predicted(from_uint8(x_uint8[pick]))).argmax(1)
     proj = Projection.fit(feats, PCA_DIMS, seed=seed)
     low = proj(feats)
     if progress:
@@ -103,6 +104,17 @@ def build_and_save(name: str, model, ds: datasets.Dataset, progress=None) -> Fea
     return m
 
 
+def draw(name: str, progress: Optional[Callable[[str], None]] = None) -> FeatureMap:
+    """Draw and save the map of the bundle `name` from its dataset's test split as it trained on it (fine-tuned
+    on the class's drawings: their held-out students, in the bundle's classes). Raises DatasetMissing. The
+    callers of training (the job worker, `python -m core train`) draw a new bundle's map with it."""
+    card = registry.inspect(name).card
+    training = card.get("training", {})
+    ds = datasets.load(card["dataset"], download=False, init_from=training.get("init_from"),
+                       room=training.get("class_room"))
+    return build_and_save(name, registry.load_model(name), ds, progress=progress)
+
+
 def main(argv=None) -> int:
     """python -m core.insight.feature_map [NAME ...]: (re)compute the maps of these bundles (default: every
     usable bundle whose dataset is on disk). Prints one JSON line per bundle."""
@@ -124,12 +136,11 @@ def main(argv=None) -> int:
                 b = registry.inspect(name)
                 if not b.ok:
                     raise BadModel(b.error)
-                ds = datasets.load(b.card["dataset"], download=False)
+                m = draw(name)
             except HWLabError as exc:  # an unknown model or a missing dataset: said, and the others are drawn
                 say_error(str(exc))
                 failed += 1
                 continue
-            m = build_and_save(name, registry.load_model(name), ds)
             size = (b.path / FILE).stat().st_size
             print(json.dumps({"model": name, "points": len(m.xy), "seconds": round(m.seconds, 1), "bytes": size}),
                   flush=True)

@@ -17,9 +17,10 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from . import atomic, config
-from .errors import DatasetMissing
-from .preprocess import STYLES, prepare
+from .. import atomic, config
+from ..errors import DatasetMissing
+from ..model.input import to_uint8
+from ..model.preprocess import STYLES, prepare
 from .strokes import read_samples, render
 
 SOURCES = {"pendigits": "pendigits-train-writers.jsonl.gz", "unipen": "unipen-dev.jsonl.gz"}
@@ -42,7 +43,7 @@ def _render_one(args):
     out = []
     for st in styles:
         x = prepare(rgba, st).x
-        out.append(np.zeros((28, 28), np.uint8) if x is None else (x[0, ..., 0] * 255).round().astype(np.uint8))
+        out.append(np.zeros((28, 28), np.uint8) if x is None else to_uint8(x[0]))
     return out
 
 
@@ -110,11 +111,11 @@ def accuracy(predict: Callable[[np.ndarray], np.ndarray], x: np.ndarray, y: np.n
     """Top-1 accuracy of `predict` (float32 (N,28,28,1) in [0,1] -> probabilities)."""
     if len(y) == 0:
         return float("nan")
-    from .evaluation import batched  # in batches: one call on thousands of images exhausts memory on a CPU
+    from ..model.evaluation import batched  # in batches: one call on thousands of images exhausts memory on a CPU
 
     return float((batched(predict, x).argmax(axis=1) == y).mean())
 
 
-if __name__ == "__main__":  # warm the caches: python -m core.drawn
+if __name__ == "__main__":  # warm the caches: python -m core.datasets.drawn
     for src in SOURCES:
         print(src, rendered(src, "mnist")["x"].shape, flush=True)

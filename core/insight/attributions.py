@@ -28,9 +28,10 @@ from typing import Optional
 import numpy as np
 
 from .. import datasets, registry
-from ..compiled import as_input, backend, compiled_call
+from ..model.compiled import backend, compiled_call
 from ..errors import BadModel, ExplainError
-from ..progress import Progress
+from ..model.input import from_uint8, one_image
+from ..progress import ProgressCallback
 
 METHODS = {
     "gradient": "GradientExplainer (expected gradients)",
@@ -56,7 +57,7 @@ def background_from(x_uint8: np.ndarray, y: np.ndarray, n: int = BACKGROUND_SIZE
         rest = np.setdiff1d(np.arange(len(y)), idx)
         idx = np.concatenate([idx, rng.permutation(rest)[:n - len(idx)]])
     idx = rng.permutation(idx)[:n]
-    return x_uint8[idx][..., None].astype(np.float32) / 255.0
+    return from_uint8(x_uint8[idx])
 
 
 def background(name: str, n: int = BACKGROUND_SIZE, seed: int = 0,
@@ -73,7 +74,7 @@ def background(name: str, n: int = BACKGROUND_SIZE, seed: int = 0,
     except BadModel:
         mis = None
     if mis is not None and len(mis.get("images", [])):
-        imgs = mis["images"][:n][..., None].astype(np.float32) / 255.0
+        imgs = from_uint8(mis["images"][:n])
         blank = np.zeros((1, 28, 28, 1), np.float32)
         return (np.concatenate([imgs, blank]),
                 f"{len(imgs)} stored misclassified test images and a blank image (the dataset is not on disk)")
@@ -147,16 +148,16 @@ class Explainer:
                                         masker, output_names=self.classes, algorithm="partition")
 
     def probs(self, x: np.ndarray) -> np.ndarray:
-        return self._predict(as_input(x))[0]
+        return self._predict(one_image(x))[0]
 
-    def explain(self, x: np.ndarray, top: int = TOP, progress: Progress = None, seed: int = 0) -> Attribution:
+    def explain(self, x: np.ndarray, top: int = TOP, progress: ProgressCallback = None, seed: int = 0) -> Attribution:
         """SHAP values of x for its `top` most probable classes. progress(classes done, classes)."""
-        x = as_input(x)
+        x = one_image(x)
         with self._lock, warnings.catch_warnings():  # one at a time (shared by sessions); shap hands Keras
             warnings.simplefilter("ignore", UserWarning)  # a list for its one input: a harmless warning
             return self._explain(x, top, progress, seed)
 
-    def _explain(self, x: np.ndarray, top: int, progress: Progress, seed: int) -> Attribution:
+    def _explain(self, x: np.ndarray, top: int, progress: ProgressCallback, seed: int) -> Attribution:
         say = progress or (lambda done, total: None)
         t0 = time.perf_counter()
         probs = self._predict(x)[0]

@@ -1,24 +1,11 @@
 """The one way a loaded Keras model is called: a compiled function (tf.function on TensorFlow, jax.jit on
 JAX), never model.predict, whose per-call overhead is about 100 ms. Every model takes one input
-convention: float32 (N, 28, 28, 1) in [0, 1], white ink on black (`as_input` makes one image so)."""
+convention: float32 (N, 28, 28, 1) in [0, 1], white ink on black (core/model/input.py makes pictures so)."""
 from __future__ import annotations
 
 from typing import Callable
 
 import numpy as np
-
-from .errors import ExplainError
-
-
-def as_input(x: np.ndarray) -> np.ndarray:
-    """x as float32 (1,28,28,1) in [0,1]; accepts (28,28), (28,28,1), (1,28,28) and uint8 images."""
-    a = np.asarray(x)
-    if a.dtype == np.uint8:
-        a = a.astype(np.float32) / 255.0
-    a = a.astype(np.float32, copy=False)
-    if a.size != 28 * 28:
-        raise ExplainError(f"An explanation needs one 28x28 image; got an array of shape {a.shape}.")
-    return a.reshape(1, 28, 28, 1)
 
 
 def backend() -> str:

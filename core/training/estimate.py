@@ -1,11 +1,11 @@
 """How long a training will take on this machine, from what was measured here, never a guess.
 
 Every training records, per architecture and thread cap, its steady rate (images a second once the
-compiled step runs, from train_progress.TimeLeft) and the parts of the run that are not images at that rate
-(PARTS: loading and tracing, the test evaluation, the drawn-input accuracy, the save and the map), in
-<cache dir>/train_rates.json. `estimate` adds them up for the run the form describes, the drawn-input part
-only when that run measures it; with no record, `calibrate` measures one: a short real training run
-(`python -m core.train_calibration ARCH`) in a process capped like a Train page job."""
+compiled step runs, from progress.TimeLeft) and the parts of the run that are not images at that rate
+(PARTS: loading and tracing, the test evaluation, the drawn-input accuracy, the save, and the map the caller
+draws after it), in <cache dir>/train_rates.json. `estimate` adds them up for the run the form describes, the
+drawn-input part only when that run measures it; with no record, `calibrate` measures one: a short real
+training run (`python -m core calibrate ARCH`) in a process capped like a Train page job."""
 from __future__ import annotations
 
 import json
@@ -16,8 +16,8 @@ import tempfile
 import time
 from typing import Optional
 
-from . import config
-from .atomic import write_json
+from .. import config
+from ..atomic import write_json
 
 FILE = "train_rates.json"
 CALIBRATION_IMAGES = 8192
@@ -25,7 +25,8 @@ CALIBRATION_IMAGES = 8192
 PARTS = {"start_s": "load and trace",  # the dataset, TensorFlow, the model, the first compiled steps
          "evaluate_s": "test",  # the held-out test set and the training-accuracy sample
          "drawn_s": "measure drawn-input accuracy",  # only when the run measures it (drawn_eval)
-         "save_s": "save and draw its map"}  # the bundle and the map of what it learned
+         "save_s": "save",  # the bundle, synced to disk
+         "map_s": "draw its map"}  # the map of what it learned, drawn by the caller after the save (record_part)
 
 
 def _path():
@@ -62,6 +63,15 @@ def record(arch: str, images_per_s: float, parts: dict, threads: Optional[str] =
     write_json(path, d)
 
 
+def record_part(arch: str, part: str, seconds: float, threads: Optional[str] = None) -> None:
+    """Add one measured part (e.g. map_s, which the callers of run.train measure) to `arch`'s record."""
+    d = _read()
+    key = _key(arch, threads or thread_key())
+    if part in PARTS and key in d:
+        d[key][part] = round(float(seconds), 1)
+        write_json(_path(), d)
+
+
 def measured(arch: str, threads: str) -> Optional[dict]:
     return _read().get(_key(arch, threads))
 
@@ -81,13 +91,13 @@ def estimate(arch: str, images: int, threads: str, drawn_eval: bool = True) -> O
 
 def calibrate(arch: str, timeout: float = 300.0) -> Optional[dict]:
     """Measure `arch` here: a real training run on CALIBRATION_IMAGES MNIST images in a process capped like
-    a training job (job_worker.yield_to_the_app), saved to a throwaway folder. Returns the record or None."""
+    a training job (cpu_share.yield_to_the_app), saved to a throwaway folder. Returns the record or None."""
     from .cpu_share import train_threads
 
     with tempfile.TemporaryDirectory() as models:
         env = {**os.environ, "HWLAB_MODELS_DIR": models, "TF_CPP_MIN_LOG_LEVEL": "3"}
         try:
-            subprocess.run([sys.executable, "-m", "core.train_calibration", arch], cwd=str(config.ROOT), env=env,
+            subprocess.run([sys.executable, "-m", "core", "calibrate", arch], cwd=str(config.ROOT), env=env,
                            timeout=timeout, capture_output=True, check=True)
         except (subprocess.SubprocessError, OSError):
             return None

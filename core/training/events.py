@@ -1,17 +1,42 @@
-"""A training job's events as the pages read them: events.jsonl read incrementally, folded into a
-`Progress` (what the Train page shows), and the tail of the job's log. See jobs.py for the folder."""
+"""A training's events: `Events`, the callback of event dicts that run.train reports through; `EventLog`,
+which the worker appends them with to the job's events.jsonl; and, for the pages, the file read back
+incrementally and folded into a `JobProgress` (what the Train page shows), and the tail of the job's log.
+job_files.py holds the folder's layout."""
 from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
+
+Events = Optional[Callable[[dict], None]]  # receives {"event": "status" | "device" | "batch" | ..., ...}
+BATCH_EVENT_EVERY_S = 1.0  # at most one batch event a second in events.jsonl (plus each epoch's last)
+
+
+class EventLog:
+    """Appends events as JSON lines with their time; batch events at most once a second."""
+
+    def __init__(self, path: Path):
+        self.fh = open(path, "a", buffering=1)
+        self.last_batch = 0.0
+
+    def __call__(self, e: dict) -> None:
+        now = time.time()
+        if e.get("event") == "batch":
+            if now - self.last_batch < BATCH_EVENT_EVERY_S and e.get("batch") != e.get("steps"):
+                return
+            self.last_batch = now
+        self.fh.write(json.dumps({**e, "t": round(now, 3)}, default=float) + "\n")
+        self.fh.flush()
+        if e.get("event") in ("status", "device", "epoch", "evaluation", "done"):
+            print(json.dumps(e, default=float), flush=True)  # the log tells the same story
 
 
 @dataclass
-class Progress:
-    """What the page shows, folded from the events."""
+class JobProgress:
+    """A job's progress as the Train page shows it, folded from its events."""
     device: Optional[dict] = None
     status: Optional[str] = None
     epoch: int = 0  # the epoch under way (1-based), or the last one finished
@@ -25,7 +50,7 @@ class Progress:
     last_event_t: Optional[float] = None
 
     @classmethod
-    def of(cls, events: list[dict]) -> "Progress":
+    def of(cls, events: list[dict]) -> "JobProgress":
         p = cls()
         for e in events:
             kind = e.get("event")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+from .input import to_float
+
 GRID_COLUMNS = 8
 GRID_MAPS = 64  # feature maps shown per layer: an 8x8 grid
 
@@ -105,8 +107,9 @@ def feature_grid_picture(values: np.ndarray, width: int = 264) -> Image.Image:
 
 
 def pixels(x28: np.ndarray, scale: int = 8, grid: bool = True) -> Image.Image:
-    """The 28x28 input enlarged, each pixel a visible square (thin grid lines between them)."""
-    a = np.clip(np.asarray(x28, np.float32).reshape(28, 28), 0, 1)
+    """The 28x28 input (in [0, 1], or a uint8 picture) enlarged, each pixel a visible square (thin grid lines
+    between them)."""
+    a = np.clip(to_float(x28).reshape(28, 28), 0, 1)
     big = np.kron((a * 255).astype(np.uint8), np.ones((scale, scale), np.uint8))
     if grid:
         big[::scale, :] = np.maximum(big[::scale, :], 40)

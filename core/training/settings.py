@@ -15,7 +15,7 @@ import shlex
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Optional
 
-from .errors import BadSettings
+from ..errors import BadSettings
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 SCHEDULES = ("constant", "plateau", "one-cycle")
@@ -156,34 +156,36 @@ class Settings:
     def resolved(self, n_train: Optional[int] = None) -> "Settings":
         """Checked settings with the suggestions (architecture, dataset size) filled in. Raises BadSettings.
         n_train: the dataset's training images, when known (see `suggested`)."""
-        from . import datasets, drawn, registry, zoo
+        from .. import datasets, registry
+        from ..datasets import drawn
+        from ..model import zoo
 
-        _check(isinstance(self.arch, str), f"The architecture must be a name, not {self.arch!r}.")
+        check(isinstance(self.arch, str), f"The architecture must be a name, not {self.arch!r}.")
         zoo.get(self.arch)  # raises for an unknown architecture
-        _check(isinstance(self.dataset, str) and self.dataset in datasets.DATASETS,
+        check(isinstance(self.dataset, str) and self.dataset in datasets.DATASETS,
                f"Unknown dataset {self.dataset!r}. Known: {', '.join(datasets.DATASETS)}.")
         s = Settings(**asdict(self))
         for k, v in suggested(self.arch, n_train).items():
             if getattr(s, k) is None:
                 setattr(s, k, v)
-        _check(isinstance(s.augment, dict),
+        check(isinstance(s.augment, dict),
                f"Augmentation must be a mapping like {{\"rotation\": 10}}, not {s.augment!r}.")
         s.augment = dict(s.augment)
         for name, option in OPTIONS.items():
             option.check(name, getattr(s, name))
-        _check(not s.emnist_sibling or s.dataset.removeprefix("emnist-") in datasets.EMNIST_SIBLING,
+        check(not s.emnist_sibling or s.dataset.removeprefix("emnist-") in datasets.EMNIST_SIBLING,
                f"Only EMNIST byclass and bymerge have a sibling file to add, not {s.dataset}.")
         for k, v in s.augment.items():
             top = AUGMENTATIONS.get(k)
-            _check(top is not None, f"Unknown augmentation {k!r} ({', '.join(AUGMENTATIONS)}).")
-            _check(_num(v) and 0 <= v <= top, f"Augmentation {k} must be 0 to {top:g}, not {v!r}.")
+            check(top is not None, f"Unknown augmentation {k!r} ({', '.join(AUGMENTATIONS)}).")
+            check(_num(v) and 0 <= v <= top, f"Augmentation {k} must be 0 to {top:g}, not {v!r}.")
         if s.name is not None:
             registry.check_name(s.name)
-        _check(all(src in drawn.SOURCES for src in s.pen_sources.split(",")),
+        check(all(src in drawn.SOURCES for src in s.pen_sources.split(",")),
                f"Pen sources must be among {', '.join(drawn.SOURCES)}, not {s.pen_sources!r}.")
         if s.init_from is not None:
             b = registry.inspect(s.init_from)  # raises BadModel for an unknown name
-            _check(b.ok and b.card.get("architecture", {}).get("name") == s.arch,
+            check(b.ok and b.card.get("architecture", {}).get("name") == s.arch,
                    f"{s.init_from} cannot seed a {s.arch}: {b.error or 'its architecture differs'}.")
         return s
 
@@ -207,14 +209,15 @@ def with_preset(preset: Optional[str], settings: dict) -> dict:
     """The preset's settings under those given (which win). Raises BadSettings for an unknown preset."""
     if preset is None:
         return dict(settings)
-    _check(preset in PRESETS, f"Unknown preset {preset!r}. Known: {', '.join(PRESETS)}.")
+    check(preset in PRESETS, f"Unknown preset {preset!r}. Known: {', '.join(PRESETS)}.")
     return {**PRESETS[preset], **settings}
 
 
 def suggested(arch: str, n_train: Optional[int] = None) -> dict:
     """The settings `arch` trains well with (zoo.Arch.defaults over the general defaults), adapted to a
     dataset of n_train training images when it is small (see SMALL_DATA)."""
-    from . import datasets, zoo
+    from .. import datasets
+    from ..model import zoo
 
     d = zoo.get(arch).defaults
     out = {"epochs": d.get("epochs", 10), "batch_size": d.get("batch_size", 128),
@@ -260,10 +263,9 @@ def from_arguments(a: argparse.Namespace) -> Settings:
                               f"not {given['augment']!r}.") from None
     preset = getattr(a, "preset", None)
     if given.get("init_from") and "arch" not in given and preset is None:  # fine-tuning: the bundle's own network
-        from . import registry
+        from .. import registry
 
-        b = registry.inspect(given["init_from"])  # raises BadModel for an unknown name
-        given["arch"] = (b.card or {}).get("architecture", {}).get("name") or DEFAULTS.arch
+        given["arch"] = registry.arch_of(given["init_from"])  # raises BadModel for an unknown name
     if given.get("dataset") == "class-drawings":  # its held-out students are the drawn-input figure
         given.setdefault("drawn_eval", False)
         if given.get("init_from"):  # teaching a model the class's hand: its top layers only, as the Train page does
@@ -298,6 +300,6 @@ def _num(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
-def _check(ok: bool, message: str) -> None:
+def check(ok: bool, message: str) -> None:
     if not ok:
         raise BadSettings(message)

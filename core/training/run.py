@@ -2,7 +2,7 @@
 normalisation and augmentation on the fly, progress events, device choice, then evaluation on the
 held-out test set and an atomic save of a new bundle.
 
-Progress is reported through a callback of dicts (see `train`); jobs.py writes them as JSON lines.
+Progress is reported through a callback of event dicts (events.Events); the worker writes them as JSON lines.
 """
 from __future__ import annotations
 
@@ -17,15 +17,16 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from . import config, cpu_share, datasets, drawn, evaluation, registry, train_estimate, zoo
+from .. import datasets, registry
+from ..datasets import drawn
+from ..model import evaluation, zoo
+from ..errors import DatasetMissing
+from ..model.input import PIXEL
+from . import cpu_share, estimate
 from .augment import augmenter
-from .classroom import dataset as class_dataset
-from .errors import DatasetMissing
-from .insight import feature_map
-from .train_progress import progress_callback
-from .train_settings import MAX_BATCH, OPTIMIZERS, SCHEDULES, Settings, _check  # noqa: F401 (the trainer's API)
-
-Events = Optional[Callable[[dict], None]]
+from .events import Events
+from .progress import event_reporter
+from .settings import Settings, check
 
 
 class Cancelled(Exception):
@@ -64,7 +65,7 @@ def trainer_for(core_model, augment: dict, seed: int):
     import keras
 
     inp = keras.Input((28, 28, 1), dtype="uint8", name="pixels_uint8")
-    z = keras.layers.Rescaling(1 / 255.0, name="to_unit")(inp)
+    z = keras.layers.Rescaling(PIXEL, name="to_unit")(inp)
     if any(augment.values()):
         z = augmenter(augment, seed)(z)
     return keras.Model(inp, core_model(z), name="trainer")
@@ -150,7 +151,7 @@ def check_init_from(s: Settings, ds: datasets.Dataset) -> None:
     if not seen:
         return
     leaked = sum(x.tobytes() in seen for x in ds.test.x)
-    _check(leaked == 0, f"{s.init_from} trained on {leaked:,} of the {len(ds.test.x):,} images held out to test "
+    check(leaked == 0, f"{s.init_from} trained on {leaked:,} of the {len(ds.test.x):,} images held out to test "
                         f"{ds.name}; fine-tuning from it would overstate the test accuracy. Start from another "
                         f"bundle, or from scratch.")
 
@@ -167,7 +168,7 @@ def _training_arrays(s: Settings, ds: datasets.Dataset, events: Events):
     notes = []
     if s.emnist_sibling:
         extra, note = datasets.emnist_sibling_images(ds)
-        _check(extra is not None, f"Cannot add sibling images: {note}.")
+        check(extra is not None, f"Cannot add sibling images: {note}.")
         x, y = np.concatenate([x, extra.x]), np.concatenate([y, extra.y])
         notes.append(note)
     if s.pen_strokes:
@@ -243,8 +244,10 @@ def headline_drawn(figures: dict) -> Optional[float]:
 # ---------------------------------------------------------------- the whole run
 def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[], bool]] = None,
           command: Optional[str] = None) -> str:
-    """Train, evaluate on the held-out test set, save a new bundle; returns its name.
-    events receives dicts: status, batch, epoch, evaluation, done. Raises Cancelled when cancel() says so."""
+    """Train, evaluate on the held-out test set, save a new bundle; returns its name. In the order the data
+    flows: load, build, compile, fit, evaluate, save. `events` receives dicts: status, device, batch, epoch,
+    evaluation, then done (right after the save). Raises Cancelled when cancel() says so, up to the save.
+    The bundle's map (insight) is its callers' to draw: the job worker's and the CLI's."""
     started = time.time()
     s = settings.resolved()  # every setting is checked before any work starts
     config.map_points()  # and so is the size of the map drawn at the end (HWLAB_MAP_POINTS)
@@ -254,9 +257,9 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
         if cancel and cancel():
             raise Cancelled("training was cancelled; nothing was saved")
 
+    # ---- load: the dataset by name (the class's drawings come mixed with the starting model's own data)
     emit({"event": "status", "message": f"loading {s.dataset}"})
-    ds = class_dataset.load(s.dataset, s.class_room)  # class-drawings: that room's drawings
-    ds = class_dataset.with_base_data(ds, s.init_from)  # class-drawings: mixed with the model's own data
+    ds = datasets.load(s.dataset, init_from=s.init_from, room=s.class_room)  # class-drawings: that room's
     s = settings.resolved(n_train=len(ds.train))  # a small dataset's suggestions (a --limit try keeps the large one's)
     check_init_from(s, ds)  # before any work: a leak would make the test figure dishonest
     stop_if_cancelled()
@@ -269,46 +272,37 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if mixed else "float32")
     x, y, xv, yv, extra_note = _training_arrays(s, ds, emit)
     stop_if_cancelled()
-    replicas, batch_size = _replicas(dev), s.batch_size
+    batch_size = s.batch_size
     if dev["count"] > 1:  # data parallel: every batch (the last one too) splits evenly over the GPUs
         batch_size = math.ceil(batch_size / dev["count"]) * dev["count"]
         x, y = x[:len(y) - len(y) % dev["count"]], y[:len(y) - len(y) % dev["count"]]
         if xv is not None:
             xv, yv = xv[:len(yv) - len(yv) % dev["count"]], yv[:len(yv) - len(yv) % dev["count"]]
     steps = math.ceil(len(y) / batch_size)
-
     n = len(ds.classes)
-    with replicas:
+
+    with _replicas(dev):
+        # ---- build: the architecture, its starting weights, the layers that train, the uint8 wrapper
         core_model = zoo.build(s.arch, n)
-        if s.init_from:  # fine-tuning; transfer when the classes differ (every layer but the output layer)
-            source = registry.load_model(s.init_from)
-            for layer in core_model.layers:
-                same_shape = [w.shape for w in layer.weights] == [w.shape for w in source.get_layer(layer.name).weights]
-                if layer.weights and same_shape:
-                    layer.set_weights(source.get_layer(layer.name).get_weights())
+        if s.init_from:
+            _start_from(core_model, s.init_from)
         if s.train_last:  # fine-tuning the top only: frozen layers also skip the backward pass
             for layer in [lay for lay in core_model.layers if lay.weights][:-s.train_last]:
                 layer.trainable = False
         trainer = trainer_for(core_model, s.augment, s.seed)
+        # ---- compile
         trainer.compile(optimizer=_optimizer(s, steps), loss="sparse_categorical_crossentropy",
                         metrics=["accuracy"])
 
+    # ---- fit
     history: list[dict] = []
     clock: dict = {}
-    callbacks = [progress_callback(emit, cancel, steps, s.epochs, history, clock)]
-    if dev["kind"] == "cpu" and cpu_share.sharing():  # a job beside the app: it steps aside while the class draws
-        callbacks.append(cpu_share.throttle_callback())
-    monitor = "val_loss" if xv is not None else "loss"
-    if s.schedule == "plateau":
-        callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=2, min_lr=1e-6))
-    if s.early_stopping:
-        callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=s.early_stopping,
-                                                       restore_best_weights=True))
     emit({"event": "status",
           "message": f"training {s.arch} on {len(y):,} images for {plural(s.epochs, 'epoch')} on {dev['name']}"})
     try:
         trainer.fit(x, y, batch_size=batch_size, epochs=s.epochs, shuffle=True, verbose=0,
-                    validation_data=None if xv is None else (xv, yv), callbacks=callbacks)
+                    validation_data=None if xv is None else (xv, yv),
+                    callbacks=_callbacks(s, dev, emit, cancel, steps, history, clock, validating=xv is not None))
     finally:
         if dev["count"] > 1 and keras.backend.backend() == "jax":
             keras.distribution.set_distribution(None)
@@ -316,12 +310,13 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
         raise Cancelled("training was cancelled; nothing was saved")
     train_seconds = time.time() - clock["start"]
 
-    keras.mixed_precision.set_global_policy("float32")  # the saved model is plain float32
+    # ---- evaluate: the plain float32 model that is saved, on the held-out test set
+    keras.mixed_precision.set_global_policy("float32")
     final = zoo.build(s.arch, n)
     final.set_weights(core_model.get_weights())
     if s.prior_correction:
         extra_note = "; ".join(filter(None, [extra_note, _shift_to_dataset_balance(final, y, ds)]))
-    from .compiled import compiled_predict
+    from ..model.compiled import compiled_predict
 
     fit_end = time.time()  # the parts of the run, for the Train page's estimate (train_estimate.PARTS)
     predict = compiled_predict(final)
@@ -335,23 +330,44 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
     drawn_done = time.time()
     emit({"event": "evaluation", "test_accuracy": summary["accuracy"], "drawn": figures})
 
+    # ---- save
     card = make_card(s, ds, final, dev, summary, figures, train_acc, train_seconds, len(y), extra_note, history, command)
     stop_if_cancelled()  # the last moment a cancel is honoured: from here the bundle is written atomically
     name = registry.save_bundle(final, card, history, summary, mis, name=s.name or zoo.bundle_name(s.dataset, s.arch))
-    emit({"event": "status", "message": "drawing the map of what it learned (t-SNE of its test images)"})
-    try:
-        feature_map.build_and_save(name, final, ds)  # the Draw page's map works at once, offline
-    except Exception as exc:  # noqa: BLE001 - the bundle is saved and usable; only its map is missing
-        emit({"event": "status", "message": f"saved, but its map could not be drawn ({type(exc).__name__}: {exc}); "
-                                            f"python -m core.insight.feature_map {name} draws it"})
+    emit({"event": "done", "name": name, "test_accuracy": summary["accuracy"]})  # at once: the bundle is there
     if clock.get("batches_per_s"):  # this machine's rate and what the rest of the run cost, for the estimate
         images_per_s = clock["batches_per_s"] * batch_size
         traced = fit_end - clock["start"] - len(y) * len(history) / images_per_s  # the fit beyond the images
-        train_estimate.record(s.arch, images_per_s, {
+        estimate.record(s.arch, images_per_s, {
             "start_s": clock["start"] - started + traced, "evaluate_s": evaluated - fit_end,
             "drawn_s": drawn_done - evaluated if s.drawn_eval else None, "save_s": time.time() - drawn_done})
-    emit({"event": "done", "name": name, "test_accuracy": summary["accuracy"]})
     return name
+
+
+def _start_from(core_model, init_from: str) -> None:
+    """Fine-tuning: the weights of the bundle `init_from`; transfer learning when the classes differ (every
+    layer but the output layer, whose shape differs)."""
+    source = registry.load_model(init_from)
+    for layer in core_model.layers:
+        same_shape = [w.shape for w in layer.weights] == [w.shape for w in source.get_layer(layer.name).weights]
+        if layer.weights and same_shape:
+            layer.set_weights(source.get_layer(layer.name).get_weights())
+
+
+def _callbacks(s: Settings, dev: dict, emit, cancel, steps: int, history: list, clock: dict, validating: bool):
+    """The fit's callbacks: events and the cancel check, the step aside beside the app, the schedule."""
+    import keras
+
+    callbacks = [event_reporter(emit, cancel, steps, s.epochs, history, clock)]
+    if dev["kind"] == "cpu" and cpu_share.sharing():  # a job beside the app: it steps aside while the class draws
+        callbacks.append(cpu_share.throttle_callback())
+    monitor = "val_loss" if validating else "loss"
+    if s.schedule == "plateau":
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=2, min_lr=1e-6))
+    if s.early_stopping:
+        callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=s.early_stopping,
+                                                       restore_best_weights=True))
+    return callbacks
 
 
 def plural(n: int, word: str) -> str:

@@ -1,6 +1,6 @@
 """What a model computes inside, for one input and in general: every layer's activations (`Activations`),
 its convolution filters (`conv_filters`) and, for linear models and MLPs, its first-layer weights as
-28x28 templates (`weight_templates`). The pictures of them are made in core/pictures.py."""
+28x28 templates (`weight_templates`). The pictures of them are made in core/model/pictures.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,7 +8,8 @@ from typing import Optional
 
 import numpy as np
 
-from ..compiled import as_input, compiled_call
+from ..model.compiled import compiled_call
+from ..model.input import one_image
 from ..errors import ExplainError
 
 
@@ -45,7 +46,7 @@ class Activations:
         self._call(np.zeros((1, 28, 28, 1), np.float32))  # trace now, not on the first drawing
 
     def __call__(self, x: np.ndarray) -> list[LayerOutput]:
-        outs = self._call(as_input(x))
+        outs = self._call(one_image(x))
         return [LayerOutput(l.name, type(l).__name__, o[0]) for l, o in zip(self.layers, outs)]
 
 

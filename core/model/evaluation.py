@@ -7,20 +7,20 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from . import registry
-from .errors import BadModel
-from .progress import Progress
+from .. import registry
+from ..errors import BadModel
+from .input import from_uint8
+from ..progress import ProgressCallback
 
 MAX_MISCLASSIFIED = 2000  # kept in a bundle with their images, the most confident mistakes first
 
 
 def batched(predict: Callable[[np.ndarray], np.ndarray], x_uint8: np.ndarray, batch: int = 1024,
-            progress: Progress = None) -> np.ndarray:
+            progress: ProgressCallback = None) -> np.ndarray:
     """Probabilities for uint8 images (N,28,28), in batches (float32 [0,1] conversion per batch)."""
     out = []
     for i in range(0, len(x_uint8), batch):
-        xb = x_uint8[i:i + batch, ..., None].astype(np.float32) / 255.0
-        out.append(np.asarray(predict(xb)))
+        out.append(np.asarray(predict(from_uint8(x_uint8[i:i + batch]))))
         if progress:
             progress(min(i + batch, len(x_uint8)), len(x_uint8))
     return np.concatenate(out) if out else np.zeros((0, 0), np.float32)

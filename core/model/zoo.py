@@ -1,6 +1,6 @@
 """Every architecture by name. Each builder returns an uncompiled keras.Model that starts with
 keras.Input((28, 28, 1)) (float32 in [0, 1], white on black) and ends with softmax probabilities.
-Augmentation is never part of these models: it lives in the training pipeline (training.py)."""
+Augmentation is never part of these models: it lives in the training pipeline (core/training/run.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -15,7 +15,7 @@ INPUT_SHAPE = (28, 28, 1)
 @dataclass(frozen=True)
 class Arch:
     name: str
-    title: str  # "short name: details"; the short name titles a new model (training.py), a picker's line
+    title: str  # "short name: details"; the short name titles a new model (core/training/run.py), a picker's line
     build: Callable[[int], keras.Model]
     defaults: dict = field(default_factory=dict)  # training settings that suit it (see training.Settings)
     kind: str = "cnn"  # "linear", "mlp" or "cnn": how the insight pages show its weights
@@ -170,7 +170,7 @@ ARCHS: dict[str, Arch] = {a.name: a for a in [
 
 def get(name: str) -> Arch:
     if name not in ARCHS:
-        from .errors import BadSettings
+        from ..errors import BadSettings
         raise BadSettings(f"Unknown architecture {name!r}. Known: {', '.join(ARCHS)}.")
     return ARCHS[name]
 

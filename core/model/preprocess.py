@@ -17,7 +17,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
-from .errors import BadImage
+from ..errors import BadImage
+from .input import PIXEL, to_float
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # our own limit, below Streamlit's server.maxUploadSize
 MAX_PIXELS = 40_000_000  # refuse bigger pictures before decoding them (decompression bombs)
@@ -140,7 +141,7 @@ def _ink(img: np.ndarray) -> _Ink:
         # An opaque colour picture (every canvas): grey in uint8, a fifth of the memory of a float copy.
         code = cv2.COLOR_RGB2GRAY if a.shape[2] == 3 else cv2.COLOR_RGBA2GRAY
         return _levels(cv2.cvtColor(np.ascontiguousarray(a), code), 255.0)
-    a = a.astype(np.float32) / 255.0 if a.dtype == np.uint8 else a.astype(np.float32)
+    a = to_float(a)
     if a.ndim == 3:
         rgb = a[..., :3] if a.shape[2] >= 3 else np.repeat(a[..., :1], 3, axis=2)
         grey = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
@@ -166,7 +167,7 @@ def _paper_level(raw: np.ndarray, scale: float) -> np.ndarray:
     k = min(1.0, 64 / max(h, w))
     small = cv2.resize(raw.astype(np.float32), (max(1, round(w * k)), max(1, round(h * k))), interpolation=cv2.INTER_AREA)
     small8 = np.clip(small * (255 / scale), 0, 255).astype(np.uint8)  # medianBlur's large windows need uint8
-    level = cv2.medianBlur(small8, max(3, (min(small.shape) // 3) | 1)).astype(np.float32) * np.float32(scale / 255)
+    level = cv2.medianBlur(small8, max(3, (min(small.shape) // 3) | 1)).astype(np.float32) * np.float32(scale * PIXEL)
     return cv2.resize(level, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
@@ -178,7 +179,7 @@ def _levels(grey: np.ndarray, scale: float) -> _Ink:
     # A canvas or a scan has one flat level all round its edge: nothing to flatten (and a canvas drawn full of
     # ink must stay ink). A photo's edge varies; where its paper varies more than UNEVEN_PAPER, flatten it.
     # A tiny picture (scikit-learn's 8x8 digits, a 28x28 crop) is no photo: its ink may touch every edge.
-    flat_edge = float(np.mean(np.abs(border - np.median(border)) < 2 / 255)) > 0.9
+    flat_edge = float(np.mean(np.abs(border - np.median(border)) < 2 * PIXEL)) > 0.9
     paper = None if flat_edge or min(grey.shape) < PHOTO_MIN_SIDE else _paper_level(raw, scale)
     if paper is not None and (float(paper.max()) - float(paper.min())) / scale > UNEVEN_PAPER:  # uneven light (photos): the ink is what stands above the paper where it lies
         raw = np.clip(raw.astype(np.float32) - paper, 0, scale).astype(grey.dtype)

@@ -1,32 +1,19 @@
-"""Background training jobs: each one a process of its own, a folder on disk, one at a time per machine.
+"""Background training jobs: start, look at, cancel and wait for them. Each one is a process of its own
+(`python -m core run-job <job folder>`: worker.py, then the new model's map), started in a session of its own so it
+outlives a page reload and even the Streamlit server; every browser session reads the same folders
+(job_files.py holds their layout and the lock).
 
-    <jobs_dir>/lock               held (flock) by the process that trains; holds its pid as JSON
-    <jobs_dir>/<id>/settings.json the settings, checked (Settings.resolved) before the job exists
-    <jobs_dir>/<id>/job.json      id, created, the folders it reads and writes, the equivalent command
-    <jobs_dir>/<id>/state.json    queued | running | done | failed | cancelled, pid, times, message, bundle
-    <jobs_dir>/<id>/events.jsonl  one JSON event a line, appended as training goes (training.train's
-                                  status, device, batch, epoch, evaluation, done; then done, failed or
-                                  cancelled written here)
-    <jobs_dir>/<id>/log.txt       the process's stdout and stderr
-    <jobs_dir>/<id>/cancel        present once a cancel was asked for
-
-The worker is `python -m core.job_worker run <job folder>`, started in a session of its own, so it
-outlives a page reload and even the Streamlit server; every browser session reads the same folders.
-
-One training at a time: start() takes an exclusive flock on <jobs_dir>/lock and hands the locked file
-to the worker, which holds it until it exits (the kernel drops it even after a SIGKILL). A second
-request while one runs is refused with errors.Busy, naming the job that runs (no queue: the user
-decides what to train next). `python -m core train` takes the same lock.
+One training at a time: start() takes the machine's training lock and hands the locked file to the
+worker. A second request while one runs is refused with errors.Busy, naming the job that runs (no queue:
+the user decides what to train next). `python -m core train` takes the same lock (`exclusive`).
 
 A job that dies without a last word (SIGKILL, out of memory) is marked failed the next time anybody
-looks at it; a cancelled one that had to be killed is marked cancelled. training.train writes a bundle
-only at the very end, atomically, so neither leaves anything in the models folder.
+looks at it; a cancelled one that had to be killed is marked cancelled. run.train writes a bundle only
+at the very end, atomically, so neither leaves anything in the models folder.
 """
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import json
 import os
 import re
 import secrets
@@ -40,86 +27,28 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterator, Optional
 
-from . import config
-from .atomic import write_json
+from .. import config
+from ..atomic import write_json
+from ..errors import Busy, HWLabError
 from .cpu_share import thread_env, train_threads
-from .errors import Busy, HWLabError
-from .job_events import Progress, log_tail, read_events  # noqa: F401 (what the pages read)
-from .train_settings import command_line  # noqa: F401 (the job's equivalent command)
+from .events import JobProgress, log_tail, read_events
+from .job_files import LOCK_FD_ENV, busy_message, holder, now, read_json, state_file, try_lock, write_holder
+from .settings import Settings, command_line
 
 STATES = ("queued", "running", "done", "failed", "cancelled")
 TERMINAL = ("done", "failed", "cancelled")
 ID_RE = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
 CANCEL_GRACE_S = 15.0  # after a cancel request: SIGTERM once this has passed, SIGKILL after twice this
-BATCH_EVENT_EVERY_S = 1.0  # at most one batch event a second in events.jsonl (plus each epoch's last)
-LOCK_NAME = "lock"
-
-
-# ---------------------------------------------------------------- small file helpers
-def _read_json(path: Path, default=None):
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return default
-
-
-def _now() -> float:
-    return round(time.time(), 3)
-
-
-# ---------------------------------------------------------------- the machine-wide lock
-def _lock_path() -> Path:
-    d = config.jobs_dir()
-    d.mkdir(parents=True, exist_ok=True)
-    return d / LOCK_NAME
-
-
-def _try_lock(retries: int = 0) -> Optional[int]:
-    """An fd holding the exclusive lock, or None when somebody else holds it. A look at the lock
-    (holder) takes it for a few microseconds, so a request retries a little before giving up."""
-    fd = os.open(_lock_path(), os.O_RDWR | os.O_CREAT, 0o644)
-    for attempt in range(retries + 1):
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return fd
-        except BlockingIOError:
-            if attempt < retries:
-                time.sleep(0.02)
-    os.close(fd)
-    return None
-
-
-def _write_holder(fd: int, holder: dict) -> None:
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, (json.dumps(holder) + "\n").encode(), 0)
-
-
-def holder() -> Optional[dict]:
-    """Who trains on this machine now ({"pid", "job" or "command", "since"}), or None."""
-    path = _lock_path()
-    fd = _try_lock()
-    if fd is not None:  # nobody holds it
-        os.close(fd)
-        return None
-    info = _read_json(path, {}) or {}
-    return info if isinstance(info, dict) else {}
-
-
-def _busy_message(h: dict) -> str:
-    what = f"job {h['job']}" if h.get("job") else (h.get("command") or "a training")
-    since = datetime.fromtimestamp(h["since"]).strftime("%H:%M:%S") if h.get("since") else "a moment ago"
-    return (f"A training is already running on this machine ({what}, pid {h.get('pid', '?')}, since {since}). "
-            f"One training runs at a time: wait for it to finish, or cancel it on the Train page.")
 
 
 @contextlib.contextmanager
 def exclusive(command: str) -> Iterator[None]:
     """Hold the one-training-per-machine lock for this process (the command-line trainer). Raises Busy."""
-    fd = _try_lock(retries=10)
+    fd = try_lock(retries=10)
     if fd is None:
-        raise Busy(_busy_message(holder() or {}))
+        raise Busy(busy_message(holder() or {}))
     try:
-        _write_holder(fd, {"pid": os.getpid(), "command": command, "since": time.time()})
+        write_holder(fd, {"pid": os.getpid(), "command": command, "since": time.time()})
         yield
     finally:
         os.close(fd)
@@ -144,22 +73,17 @@ def _proc_alive(pid: Optional[int], job_id: str) -> bool:
     child = _CHILDREN.get(job_id)
     if child is not None and child.pid == pid:
         return child.poll() is None
+    import psutil
+
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    proc = Path(f"/proc/{pid}")
-    if Path("/proc/self").exists():
-        try:
-            if (proc / "stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
-                return False
-            if job_id.encode() not in (proc / "cmdline").read_bytes():
-                return False  # the pid now belongs to some other program
-        except (OSError, IndexError):
+        proc = psutil.Process(pid)
+        if proc.status() in (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD):
             return False
-    return True
+        return any(job_id in part for part in proc.cmdline())  # else the pid now belongs to some other program
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.AccessDenied:
+        return True  # another user's process: it exists, and cannot be told apart
 
 
 def _signal_group(pid: int, sig: int) -> None:
@@ -201,8 +125,8 @@ class Job:
     def log_tail(self, max_chars: int = 4000) -> str:
         return log_tail(self.dir, max_chars)
 
-    def progress(self) -> "Progress":
-        return Progress.of(self.events())
+    def progress(self) -> JobProgress:
+        return JobProgress.of(self.events())
 
 
 def _job_dir(job_id: str) -> Path:
@@ -218,15 +142,13 @@ def _new_id() -> str:
 def start(settings) -> Job:
     """Check the settings, take the machine's training lock and start the worker; returns the job.
     Raises BadSettings (nothing started) or Busy (another training runs; nothing started)."""
-    from .training import Settings
-
     s = settings if isinstance(settings, Settings) else Settings.from_dict(dict(settings or {}))
     requested = asdict(s)
     resolved = s.resolved()  # raises BadSettings before any folder or process exists
     threads = train_threads()  # so does a thread cap (HWLAB_TRAIN_THREADS) out of range
-    fd = _try_lock(retries=10)
+    fd = try_lock(retries=10)
     if fd is None:
-        raise Busy(_busy_message(holder() or {}))
+        raise Busy(busy_message(holder() or {}))
     try:
         job_id = _new_id()
         d = config.jobs_dir() / job_id
@@ -234,24 +156,24 @@ def start(settings) -> Job:
         env_dirs = {"HWLAB_MODELS_DIR": str(config.models_dir()), "HWLAB_DATA_DIR": str(config.data_dir()),
                     "HWLAB_JOBS_DIR": str(config.jobs_dir()), "HWLAB_CACHE_DIR": str(config.cache_dir())}
         write_json(d / "settings.json", asdict(resolved))
-        write_json(d / "job.json", {"id": job_id, "created": _now(), "requested": requested, "dirs": env_dirs,
+        write_json(d / "job.json", {"id": job_id, "created": now(), "requested": requested, "dirs": env_dirs,
                                      "command": command_line(asdict(resolved))})
-        write_json(d / "state.json", {"state": "queued", "created": _now()})
+        write_json(d / "state.json", {"state": "queued", "created": now()})
         (d / "events.jsonl").touch()
         env = {**os.environ, **env_dirs, **thread_env(threads),  # its share of the CPU: cpu_share.py
-               "HWLAB_JOB_LOCK_FD": str(fd), "PYTHONUNBUFFERED": "1",
+               LOCK_FD_ENV: str(fd), "PYTHONUNBUFFERED": "1",
                "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3")}
         try:
             with open(d / "log.txt", "ab") as log:
-                proc = subprocess.Popen([sys.executable, "-m", "core.job_worker", "run", str(d)], cwd=str(config.ROOT),
+                proc = subprocess.Popen([sys.executable, "-m", "core", "run-job", str(d)], cwd=str(config.ROOT),
                                         env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                         pass_fds=(fd,), start_new_session=True)
         except OSError as exc:
             message = f"The training process could not be started: {exc}."
-            write_json(d / "state.json", {"state": "failed", "created": _now(), "ended": _now(), "message": message})
+            write_json(d / "state.json", {"state": "failed", "created": now(), "ended": now(), "message": message})
             raise HWLabError(message) from None
         _CHILDREN[job_id] = proc
-        _write_holder(fd, {"pid": proc.pid, "job": job_id, "since": time.time()})
+        write_holder(fd, {"pid": proc.pid, "job": job_id, "since": time.time()})
         (d / "pid").write_text(f"{proc.pid}\n")  # state.json is the worker's from now on
         return get(job_id)
     finally:
@@ -270,11 +192,6 @@ def cancel(job_id: str) -> Job:
     return get(job_id)
 
 
-def _state_file(d: Path) -> dict:
-    state = _read_json(d / "state.json", None)
-    return state if isinstance(state, dict) else {"state": "failed", "message": "state.json is missing or unreadable"}
-
-
 def _last_word(d: Path) -> Optional[dict]:
     for e in reversed(read_events(d)):
         if e.get("event") in TERMINAL:
@@ -287,11 +204,11 @@ def get(job_id: str) -> Job:
     cancelled, when a cancel was asked for) here, once and for all."""
     reap_children()  # every page that shows a job looks here
     d = _job_dir(job_id)
-    meta = _read_json(d / "job.json", None)
+    meta = read_json(d / "job.json", None)
     if not isinstance(meta, dict):
         raise HWLabError(f"There is no training job {job_id}.")
-    state = _state_file(d)
-    settings = _read_json(d / "settings.json", {}) or {}
+    state = state_file(d)
+    settings = read_json(d / "settings.json", {}) or {}
     cancel_flag = d / "cancel"
     if not state.get("pid"):
         with contextlib.suppress(OSError, ValueError):
@@ -316,10 +233,10 @@ def get(job_id: str) -> Job:
                     state.update(bundle=word.get("name"), test_accuracy=word.get("test_accuracy"),
                               message=f"Saved as {word.get('name')}.")
             elif cancel_flag.exists():
-                state = {**state, "state": "cancelled", "ended": _now(),
+                state = {**state, "state": "cancelled", "ended": now(),
                       "message": "Cancelled: the training process was stopped before it finished; nothing was saved."}
             else:
-                state = {**state, "state": "failed", "ended": _now(),
+                state = {**state, "state": "failed", "ended": now(),
                       "message": f"The training process (pid {pid}) ended without finishing: it was killed or "
                                  f"crashed (out of memory?). Nothing was saved. See the log."}
             write_json(d / "state.json", state)
@@ -335,7 +252,7 @@ def _sweep_partial_bundles(models_dir: Optional[str]) -> None:
     while no training runs on this machine (so that no save is under way)."""
     if not models_dir or not Path(models_dir).is_dir():
         return
-    fd = _try_lock()
+    fd = try_lock()
     if fd is None:
         return
     try:

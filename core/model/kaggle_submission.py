@@ -9,12 +9,12 @@ from typing import Callable, Union
 
 import numpy as np
 
-from . import atomic, registry
-from .datasets.base import DIGITS
-from .datasets.kaggle import Readable, read_csv
-from .errors import BadModel, HWLabError
+from .. import atomic, registry
+from ..datasets.base import DIGITS
+from ..datasets.kaggle import Readable, read_csv
+from ..errors import BadModel, HWLabError
 from .evaluation import batched
-from .progress import Progress
+from ..progress import ProgressCallback
 
 
 def digit_columns(classes: list[str]) -> list[int]:
@@ -29,7 +29,7 @@ def digit_columns(classes: list[str]) -> list[int]:
 
 
 def predict_digits(predict: Callable[[np.ndarray], np.ndarray], classes: list[str], x: np.ndarray,
-                   progress: Progress = None) -> np.ndarray:
+                   progress: ProgressCallback = None) -> np.ndarray:
     """The digit (0..9) a model gives each uint8 image; a model with more classes than digits (EMNIST
     47/62) is read over its digit classes only."""
     cols = digit_columns(classes)
@@ -47,7 +47,7 @@ def submission_bytes(labels: np.ndarray) -> bytes:
 
 
 def write_submission(model: str, csv: Readable, out: Union[str, os.PathLike],
-                     progress: Progress = None) -> dict:
+                     progress: ProgressCallback = None) -> dict:
     """Predict every image of a test.csv with the model bundle `model` and write `out` (atomically)."""
     bundle = registry.inspect(model)
     if not bundle.ok:

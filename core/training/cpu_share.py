@@ -12,7 +12,7 @@ NICENESS = 19  # added to a training job's CPU priority (19: the lowest): the ap
 def train_threads() -> int:
     """The compute threads a training job may use: HWLAB_TRAIN_THREADS, else all cores but one (at least
     one). Raises BadSettings when the variable is not a whole number from 1 to 1,024."""
-    from .config import whole_number
+    from ..config import whole_number
 
     return whole_number("HWLAB_TRAIN_THREADS", max(1, (os.cpu_count() or 2) - 1), 1, 1024)
 
@@ -52,7 +52,7 @@ def mark_app_busy(now: float | None = None) -> None:
     """The app, after a prediction: the class is drawing (cheap; writes at most once a second)."""
     import time
 
-    from . import config
+    from .. import config
 
     now = time.time() if now is None else now
     if now - _state["marked"] < 1.0:
@@ -68,7 +68,7 @@ def mark_app_busy(now: float | None = None) -> None:
 def app_is_busy(now: float | None = None) -> bool:
     import time
 
-    from . import config
+    from .. import config
 
     now = time.time() if now is None else now
     try:

@@ -2,7 +2,7 @@
 backend (TensorFlow on the CPU, JAX on a GPU). Keras's own RandomRotation/RandomZoom layers run
 orders of magnitude slower under JAX on a GPU (keras-team/keras#23229), so one random affine map
 per image (rotation, zoom, shift) is sampled bilinearly here with gathers. The augmenter is wrapped
-around a model only while training (training.py) and never saved inside a bundle."""
+around a model only while training (run.py) and never saved inside a bundle."""
 from __future__ import annotations
 
 import math

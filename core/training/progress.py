@@ -1,13 +1,14 @@
-"""Training progress: the Keras callback that reports batches and epochs as event dicts (training.train's
-`events`), checks for a cancel after every batch, and estimates the time left (`TimeLeft`)."""
+"""Training progress inside Keras's fit: `EventReporter`, the callback that reports batches and epochs as
+event dicts (run.train's `events`) and checks for a cancel after every batch, and `TimeLeft`, its estimate
+of the time left."""
 from __future__ import annotations
 
 import time
-from typing import Callable, Optional
+from typing import Optional
 
 import numpy as np
 
-Events = Optional[Callable[[dict], None]]
+from .events import Events
 
 
 class TimeLeft:
@@ -45,10 +46,12 @@ class TimeLeft:
         return max(self.total - done, 0) / self.rate
 
 
-def progress_callback(events: Events, cancel, steps: int, epochs: int, history: list, clock: dict):
+def event_reporter(events: Events, cancel, steps: int, epochs: int, history: list, clock: dict):
+    """A Keras callback: batch and epoch events into `events`, `history` rows, the steady rate into `clock`,
+    and a stop after the batch in which cancel() said so (clock[\"cancelled\"])."""
     import keras
 
-    class Progress(keras.callbacks.Callback):
+    class EventReporter(keras.callbacks.Callback):
         # Batch ends are dispatched on a helper thread, so the compiled steps run ahead without a device
         # sync each batch (the logs are read as floats only twice a second).
         async_safe = True
@@ -58,7 +61,7 @@ def progress_callback(events: Events, cancel, steps: int, epochs: int, history: 
             self.time_left = TimeLeft(epochs * steps)
 
         def on_train_end(self, logs=None):
-            clock["batches_per_s"] = self.time_left.rate  # the steady rate (train_estimate records it)
+            clock["batches_per_s"] = self.time_left.rate  # the steady rate (estimate.py records it)
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch, self.t_epoch, self.t_emit = epoch, time.time(), 0.0
@@ -83,4 +86,4 @@ def progress_callback(events: Events, cancel, steps: int, epochs: int, history: 
             if events:
                 events({"event": "epoch", **row, "epochs": epochs})
 
-    return Progress()
+    return EventReporter()
