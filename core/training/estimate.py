@@ -81,7 +81,8 @@ def estimate(arch: str, images: int, threads: str, drawn_eval: bool = True) -> O
     (all epochs together) at this machine's measured rate, with or without drawn-input accuracy; None when
     `arch` was never measured here with this thread cap, or when a part that run needs never was."""
     m = measured(arch, threads)
-    needed = [k for k in PARTS if drawn_eval or k != "drawn_s"]
+    # the map's part only where one was measured: a bundle whose dataset is not on disk gets no map
+    needed = [k for k in PARTS if (drawn_eval or k != "drawn_s") and (k != "map_s" or k in (m or {}))]
     if not m or m.get("images_per_s", 0) <= 0 or any(k not in m for k in needed):
         return None
     parts = {k: m[k] for k in needed}
