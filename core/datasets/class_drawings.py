@@ -121,7 +121,7 @@ class ClassDrawings(Source):
         the class's drawings alone), `ds` comes back unchanged."""
         if not init_from:
             return ds
-        from .. import datasets, registry
+        from .. import registry
 
         bundle_classes = [str(c) for c in registry.inspect(init_from).card["classes"]]
         if not set(ds.classes[i] for i in np.unique(np.concatenate([ds.train.y, ds.test.y]))) <= set(bundle_classes):

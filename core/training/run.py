@@ -17,7 +17,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from .. import datasets, registry
+from .. import config, datasets, registry
 from ..datasets import drawn
 from ..model import evaluation, zoo
 from ..errors import DatasetMissing
