@@ -204,7 +204,9 @@ def _fill_room(store, room_id, students, per=6):
 def test_a_room_teaches_the_model_its_own_handwriting(tmp_path, monkeypatch, tiny_bundle):
     """class-drawings of a room holds that room's drawings only; "Teach the model our handwriting" in a room
     trains on them and the bundle's card names the room, so the room's picker lists it first."""
-    from core import registry, training
+    from core import registry
+    from core.training.run import train
+    from core.training.settings import Settings
     from core.classroom import finetune
     from core.datasets import class_drawings
     from core.classroom.store import open_store
@@ -226,7 +228,7 @@ def test_a_room_teaches_the_model_its_own_handwriting(tmp_path, monkeypatch, tin
     assert settings["class_room"] == room.code and settings["name"] == f"{tiny}-class-{room.code.lower()}"
     assert "7B maths's handwriting" in settings["title"]
     assert finetune.settings_for(tiny)["class_room"] is None  # no room: the default room's, as before
-    name = training.train(training.Settings(**settings))
+    name = train(Settings(**settings))
     card = registry.inspect(name).card
     assert rooms.of_room(card, room.code) and not rooms.of_room(card, "ZZZZZZ") and not rooms.of_room(card, None)
     assert "18 drawings by 3 students" in card["data"]["provenance"]  # the room's drawings, not the default room's

@@ -116,7 +116,10 @@ def test_nearest_examples_find_the_image_itself_and_are_cached(shipped):
 
 
 def test_nearest_examples_say_when_the_dataset_is_missing(shipped, monkeypatch, tmp_path):
+    from core.datasets import shipped_sample
+
     monkeypatch.setenv("HWLAB_DATA_DIR", str(tmp_path / "nothing"))
+    monkeypatch.setattr(shipped_sample, "FILE", tmp_path / "no-sample.npz")  # nor the sample shipped with the app
     with pytest.raises(DatasetMissing, match="MNIST"):
         Neighbours(Predictor(READER))
 

@@ -80,13 +80,10 @@ def over_background(strokes: np.ndarray | None, background: Image.Image | None) 
     The page reads and sends this, so a sample is read exactly as a drawing of it would be."""
     if background is None:
         return strokes
-    bg = np.asarray(background, np.float32)
-    if strokes is None or strokes.shape != bg.shape:
-        return bg.astype(np.uint8)
-    alpha = strokes[..., 3:4].astype(np.float32) / 255.0
-    out = bg.copy()
-    out[..., :3] = bg[..., :3] * (1 - alpha) + strokes[..., :3] * alpha
-    return out.round().astype(np.uint8)
+    bg = background.convert("RGBA")
+    if strokes is None or strokes.shape != (bg.height, bg.width, 4):
+        return np.asarray(bg)
+    return np.asarray(Image.alpha_composite(bg, Image.fromarray(np.ascontiguousarray(strokes, np.uint8), "RGBA")))
 
 
 def _read_upload(pred) -> tuple[OtherInput | None, tuple[str, str] | None]:

@@ -89,14 +89,16 @@ def sidebar() -> None:
                          "HWLAB_MODELS_DIR.")
     else:
         room = _room_code()
-        ours = {b.card["dataset"] for b in usable if of_room(b.card, room)}  # the room's fine-tuned models first
+        room_models = [b for b in usable if of_room(b.card, room)]  # the room's fine-tuned models come first
+        ours = {b.card["dataset"] for b in room_models}
         sets = sorted({b.card["dataset"] for b in usable}, key=lambda d: (d not in ours, d != registry.DEFAULT_DATASET, d))
         if not st.session_state.get(MODEL_KEY) and remembered.recall(remembered.MODEL):
             st.session_state[MODEL_KEY] = remembered.recall(remembered.MODEL)  # a new session: the link's model
         current = st.session_state.get(MODEL_KEY)
         cur_b = next((b for b in usable if b.name == current), None)
         if st.session_state.get(DATASET_KEY) not in sets:  # first run, or a dataset whose models are gone
-            start = cur_b or next(b for b in usable if b.name == registry.default_model(all_bundles))
+            start = cur_b or (max(room_models, key=registry.rank) if room_models else
+                              next(b for b in usable if b.name == registry.default_model(all_bundles)))
             st.session_state[DATASET_KEY] = start.card["dataset"]
         # No default value here: pages set this key (a model picked on the Train page), and a widget given both
         # a default and a value through session state logs a warning with a stack trace.
@@ -104,8 +106,9 @@ def sidebar() -> None:
         choices = sorted([b for b in usable if b.card["dataset"] == dataset], reverse=True,
                          key=lambda b: (of_room(b.card, room), registry.rank(b)))  # the room's first
         names = [b.name for b in choices]
-        if current not in names:
-            st.session_state[MODEL_KEY] = registry.default_for(dataset, choices)
+        if current not in names:  # the room's best model where it has one here, else the dataset's default
+            st.session_state[MODEL_KEY] = (choices[0].name if choices and of_room(choices[0].card, room)
+                                           else registry.default_for(dataset, choices))
         titles = [b.title for b in choices]
         labels = {b.name: model_label(b, titles.count(b.title) > 1) for b in choices}
         st.sidebar.selectbox("Model", names, key=MODEL_KEY, format_func=labels.get)

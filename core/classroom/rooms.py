@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from ..errors import HWLabError
 from .schema import ALPHABET, CODE_LENGTH, class_sessions, drawings, new_code, nicknames, rooms
-from .store import BadClassInput, Store, _guarded, clean_student
+from .store import BadClassInput, Store, guarded, clean_student
 
 MAX_ROOM_NAME = 80
 MAX_OPEN_ROOMS = 200  # on one server at once: far more classes than a school has rooms
@@ -81,13 +81,13 @@ def _room(row) -> Room:
                 bool(row["shared_names"]))
 
 
-@_guarded
+@guarded
 def default_room(store: Store) -> Room:
     with store.engine.connect() as conn:
         return _room(conn.execute(sa.select(rooms).order_by(rooms.c.id).limit(1)).mappings().one())
 
 
-@_guarded
+@guarded
 def open_room(store: Store, name: str, owner: str, now: Optional[float] = None) -> Room:
     """A new room owned by `owner`, with a fresh join code and its first class session."""
     name = clean_room_name(name)
@@ -114,7 +114,7 @@ def open_room(store: Store, name: str, owner: str, now: Optional[float] = None) 
     raise RoomError("No free join code was found: press Open a room again.")
 
 
-@_guarded
+@guarded
 def find(store: Store, code, now: Optional[float] = None) -> Room:
     """The open room with this join code; a sentence when the code is malformed, unknown or its room closed."""
     code = clean_code(code)
@@ -131,7 +131,7 @@ def find(store: Store, code, now: Optional[float] = None) -> Room:
     return room
 
 
-@_guarded
+@guarded
 def close_idle(store: Store, now: Optional[float] = None, idle_s: float = IDLE_CLOSE_S,
                only: Optional[int] = None) -> list[str]:
     """Closes every open room (or `only` that one; never the default room) whose newest drawing, or its
@@ -153,7 +153,7 @@ def close_idle(store: Store, now: Optional[float] = None, idle_s: float = IDLE_C
     return [r.code for r in idle]
 
 
-@_guarded
+@guarded
 def every_room(store: Store) -> list[dict]:
     """Every room, the default one first, with its number of drawings."""
     n = sa.func.count(drawings.c.id).label("drawings")
@@ -163,19 +163,19 @@ def every_room(store: Store) -> list[dict]:
         return [dict(r) for r in conn.execute(q).mappings()]
 
 
-@_guarded
+@guarded
 def set_shared_names(store: Store, room_id: int, allowed: bool) -> None:
     with store.engine.begin() as conn:
         conn.execute(sa.update(rooms).where(rooms.c.id == room_id).values(shared_names=bool(allowed)))
 
 
-@_guarded
+@guarded
 def shared_names(store: Store, room_id: int) -> bool:
     with store.engine.connect() as conn:
         return bool(conn.execute(sa.select(rooms.c.shared_names).where(rooms.c.id == room_id)).scalar())
 
 
-@_guarded
+@guarded
 def claim_nickname(store: Store, room_id: Optional[int], student: str, holder: str, now: Optional[float] = None) -> str:
     """Gives `student` to `holder` (a browser session's token) in the room, unless another browser session
     holds it and the teacher has not allowed shared names. Returns the nickname as stored. The holders are

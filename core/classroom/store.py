@@ -105,7 +105,7 @@ def _engine(url: str) -> sa.Engine:
     return sa.create_engine(u, pool_pre_ping=True, pool_size=10, max_overflow=30, connect_args=connect_args)
 
 
-def _guarded(method):
+def guarded(method):
     """Database failures become one sentence (ClassStoreError); the schema is brought up to date first."""
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
@@ -156,7 +156,7 @@ class Store:
         return sa.select(class_sessions.c.id).where(class_sessions.c.room_id == self.room(room_id))
 
     # ------------------------------------------------------------ sessions
-    @_guarded
+    @guarded
     def current_session(self, room_id: Optional[int] = None) -> dict:
         room_id = self.room(room_id)
         with self.engine.connect() as conn:
@@ -166,7 +166,7 @@ class Store:
                 return self.new_session(room_id=room_id)
             return dict(row)
 
-    @_guarded
+    @guarded
     def sessions(self, room_id: Optional[int] = None) -> list[dict]:
         """Every class session of the room, the newest first, with its number of drawings."""
         n = sa.func.count(drawings.c.id).label("drawings")
@@ -176,7 +176,7 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(q).mappings()]
 
-    @_guarded
+    @guarded
     def new_session(self, name: Optional[str] = None, room_id: Optional[int] = None) -> dict:
         """Archives the room's current session (its drawings stay, selectable) and starts a new one; the
         room's nicknames are free again."""
@@ -193,7 +193,7 @@ class Store:
         return {"id": sid, "name": name, "archived": False, "room_id": room_id}
 
     # ------------------------------------------------------------ drawings
-    @_guarded
+    @guarded
     def add(self, student: str, label: str, x, style: str, model: str, classes: list[str], probs,
             canvas_png: Optional[bytes] = None, created: Optional[float] = None, session_id: Optional[int] = None,
             room_id: Optional[int] = None) -> int:
@@ -202,7 +202,7 @@ class Store:
         return self.add_many([dict(student=student, label=label, x=x, style=style, model=model, classes=classes,
                                    probs=probs, canvas_png=canvas_png, created=created)], session_id, room_id)[0]
 
-    @_guarded
+    @guarded
     def add_many(self, rows: Iterable[dict], session_id: Optional[int] = None,
                  room_id: Optional[int] = None) -> list[int]:
         """Several drawings in one transaction (all or none), into `session_id` or the room's current session
@@ -242,7 +242,7 @@ class Store:
                     probs=json.dumps({"classes": classes, "p": [round(float(v), 5) for v in p]}),
                     canvas_png=r.get("canvas_png"), created=r.get("created") or time.time())
 
-    @_guarded
+    @guarded
     def drawings(self, session_id: Optional[int] = None, all_sessions: bool = False, after_id: int = 0,
                  limit: Optional[int] = None, room_id: Optional[int] = None) -> list[Drawing]:
         """The drawings of one session (default: the room's current one) or of all the room's, oldest first."""
@@ -265,12 +265,12 @@ class Store:
                        np.frombuffer(r["input28"], np.uint8).reshape(28, 28), r["style"], r["model"],
                        r["prediction"], r["confidence"], p["classes"], p["p"])
 
-    @_guarded
+    @guarded
     def canvas_png(self, drawing_id: int) -> Optional[bytes]:
         with self.engine.connect() as conn:
             return conn.execute(sa.select(drawings.c.canvas_png).where(drawings.c.id == drawing_id)).scalar()
 
-    @_guarded
+    @guarded
     def signature(self, session_id: Optional[int] = None) -> tuple[int, int, float]:
         """(drawings, newest id, sum of confidences) of one session (default: the current one): one cheap
         query that changes when a drawing is added, deleted or read again (the live wall's cache checks it)."""
@@ -280,7 +280,7 @@ class Store:
             n, newest, total = conn.execute(q).one()
         return int(n or 0), int(newest or 0), round(float(total or 0.0), 6)
 
-    @_guarded
+    @guarded
     def count(self, session_id: Optional[int] = None, all_sessions: bool = False,
               room_id: Optional[int] = None) -> int:
         q = sa.select(sa.func.count()).select_from(drawings)
@@ -291,19 +291,19 @@ class Store:
         with self.engine.connect() as conn:
             return conn.execute(q).scalar() or 0
 
-    @_guarded
+    @guarded
     def delete(self, drawing_id: int) -> int:
         with self.engine.begin() as conn:
             return conn.execute(sa.delete(drawings).where(drawings.c.id == int(drawing_id))).rowcount
 
-    @_guarded
+    @guarded
     def delete_student(self, student: str, session_id: Optional[int] = None) -> int:
         sid = session_id or self.current_session()["id"]
         with self.engine.begin() as conn:
             return conn.execute(sa.delete(drawings).where(drawings.c.session_id == sid,
                                                           drawings.c.student == student)).rowcount
 
-    @_guarded
+    @guarded
     def clear(self, room_id: Optional[int] = None) -> int:
         """Every drawing and every session of the room gone; a fresh first session. Returns how many drawings
         went."""
@@ -316,7 +316,7 @@ class Store:
                                                           room_id=room_id))
         return n
 
-    @_guarded
+    @guarded
     def reread(self, updates: list[tuple[int, str, list[str], np.ndarray]]) -> int:
         """New predictions for stored drawings: (id, model, classes, probabilities), in one transaction."""
         with self.engine.begin() as conn:

@@ -9,7 +9,7 @@ from typing import Iterator, Union
 
 import numpy as np
 
-from ..cli import say_error
+from ..console import say_error
 from ..errors import BadImage
 from ..model.preprocess import read_image
 

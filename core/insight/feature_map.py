@@ -121,7 +121,7 @@ def main(argv=None) -> int:
     import json
     import sys
 
-    from ..cli import quiet_start, run_reporting_errors, say_error
+    from ..console import quiet_start, run_reporting_errors, say_error
     from ..errors import HWLabError
 
     argv = list(sys.argv[1:] if argv is None else argv)
