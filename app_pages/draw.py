@@ -12,6 +12,7 @@ from ui.views import show_prediction, show_waiting
 from ui.explain_view import explain_input
 from ui.class_send import class_send
 from ui.insight_view import show_insights
+from ui.ink_canvas import ink_canvas
 from ui.several_characters import several_characters_mode, show_several_characters
 
 page_frame()
@@ -48,8 +49,6 @@ def _clear(keep_source: bool = False):
 @st.fragment
 def drawing_area():
     # Only this fragment reruns after a stroke: the page around it stays as it is.
-    from streamlit_drawable_canvas import st_canvas
-
     drawing_run_starts()  # with a class at work, the projector's wall refresh goes first (ui/turns.py)
     st.session_state.setdefault("canvas_round", 0)
     size = draw_layout.canvas_size(present)
@@ -57,10 +56,8 @@ def drawing_area():
         with canvas_area:
             width = st.session_state.get("pen_width", 18)
             sample = draw_input.canvas_background(pred, size)  # "Try a sample" puts its example on the canvas
-            canvas = st_canvas(stroke_width=round(width * size / draw_layout.CANVAS_PX), stroke_color="#FFFFFF",
-                               background_color="#000000", width=size, height=size, drawing_mode="freedraw",
-                               background_image=sample, return_image_data=True,
-                               key=f"canvas-{st.session_state.canvas_round}")
+            canvas = ink_canvas(size, size, round(width * size / draw_layout.CANVAS_PX),
+                                key=f"canvas-{st.session_state.canvas_round}", background_image=sample)
             with st.container(horizontal=True, vertical_alignment="bottom"):
                 st.button("Clear", icon=":material/ink_eraser:", on_click=_clear)  # a new canvas key empties it
                 st.slider("Pen width", 6, 40, 18, key="pen_width")

@@ -22,17 +22,23 @@ _CSS = """
 .stMainBlockContainer { padding-top: 3.5rem; }
 .st-key-draw_title h1 { padding-top: 0; }
 @media (max-width: 640px) { .st-key-draw_title h1 { font-size: 1.75rem; } }
-/* A phone: draw, answer and send on one screen. No title above the canvas, and under it the answer, then
-   "Your name / Send to the class", then the bars (the answer area is a flex column: `order` moves them). */
+/* A phone: draw, answer and send on one screen (390x844: tests/e2e/test_e2e_canvas.py). No title above the
+   canvas, and under it the answer, then "Your name / Send to the class", then the bars (the answer area is a
+   flex column: `order` moves them). Above the canvas only "Join a class", a lesson's first step: the model's
+   line and "Write several characters" go under the drawing (after the page's other elements; the switch stays
+   on top once it is on, as the wide canvas follows it). */
 @media (max-width: 640px) {
+  .stMainBlockContainer { padding-top: 3rem; }  /* under the sidebar's button (16-44 px) */
   .st-key-draw_title { display: none; }  /* the browser's tab names the app */
   .st-key-draw_row { row-gap: 0.75rem; }
+  .st-key-draw_canvas, .st-key-draw_answer { gap: 0.5rem; }
+  .st-key-class_send_box { padding: 0.75rem; }
   .st-key-draw_model [data-testid="stCaptionContainer"] p { font-size: 0.8rem; line-height: 1.3; }
   .st-key-draw_answer > div:has(> .st-key-answer_canvas) { order: -2; }
   .st-key-draw_answer > div:has(> .st-key-class_send_box) { order: -1; }
+  .stMainBlockContainer:has(.st-key-draw_row) :is(div:has(> .st-key-draw_model), .st-key-several_characters) {
+    order: 1; }
 }
-/* The canvas's own toolbar shows 2.65rem above it (streamlit-drawable-canvas); keep that band free. */
-.st-key-draw_canvas { padding-top: 2.4rem; }
 /* (Streamlit wraps each element in a div: that div is the flex item.)
    The answer takes the rest of the row, and wraps under the canvas when less than ANSWER_MIN is left. */
 div:has(> .st-key-draw_answer) { flex: 1 1 ANSWER_MINrem; min-width: min(ANSWER_MINrem, 100%); }

@@ -67,15 +67,13 @@ def show_reading(pred: registry.Predictor, picture: np.ndarray, key: str) -> Non
 
 def show_several_characters(pred: registry.Predictor) -> None:
     """The wide canvas and what the model reads on it."""
-    from streamlit_drawable_canvas import st_canvas
+    from ui.ink_canvas import ink_canvas
 
     st.session_state.setdefault("wide_round", 0)
     width = st.slider("Pen width", 6, 40, 18, key="wide_pen_width")
     st.html(NARROW_CSS)
     with st.container(key="wide_canvas"):
-        canvas = st_canvas(stroke_width=width, stroke_color="#FFFFFF", background_color="#000000", width=WIDTH,
-                           height=HEIGHT, drawing_mode="freedraw", return_image_data=True,
-                           key=f"wide-canvas-{st.session_state.wide_round}")
+        canvas = ink_canvas(WIDTH, HEIGHT, width, key=f"wide-canvas-{st.session_state.wide_round}")
     if st.button("Clear", icon=":material/ink_eraser:", key="wide-clear"):
         st.session_state.wide_round += 1
         st.rerun()
