@@ -60,6 +60,10 @@ PRESET = "quick"
 # This benchmark, one run on the shared 2-core machine (load 14-27, other programs running): ours 306.8 /
 # 184.8 / 86.3 s to 99.16 / 99.05 / 99.20% (seeds 0/1/2), the notebook's way 2543.5 s to 99.03% (epoch 9);
 # 13.76x on the median seed, 8.3x on seed 0 (the one that ran under the heaviest load, before the notebook).
+# Session 6 (issue 27, profiles of one call under load): Keras's batch norm (unfused on TensorFlow) was over
+# half of a training step: QuickNet now pools before its batch norms (1.6x the images per CPU-second; seeds
+# 0/1/2 99.25 / 99.10 / 99.13%). In some runs fit's end waited 7-30 s for tf.data's autotuning thread
+# (gdb: RootDataset::~Iterator): fit now reads a pipeline of ours with autotuning off (run._batches).
 
 # A ratio is valid only on a quiet machine: above a load average of one per two cores before the run (1.0 on
 # the 2-core machine) other work shares the CPU, and it hurts the notebook's float64 pipeline more than ours

@@ -9,6 +9,7 @@ present, how to fetch them):
     class_drawings.py  the class's drawings, from the class database (whole students held out as test)
 The registry below (DATASETS) holds one Source per dataset name; `load`, `fetch`, `file_status`,
 `on_disk`, `can_download` and `download_size_mb` ask the dataset's Source, with no ladder of names.
+decoded.py keeps decoded arrays in the cache folder (MNIST's gzipped IDX files are decoded once).
 
 Adding a source: write core/datasets/<name>.py with a Source subclass (override `load`; `present` and
 `state` when it has files; `fetch` and `download_size_mb`, with `can_download = True`, when it can

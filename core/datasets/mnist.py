@@ -11,6 +11,7 @@ from .. import config
 from .download import download
 from ..progress import ProgressCallback, shifted
 from ..errors import DatasetMissing, DownloadError
+from . import decoded
 from .idx import parse_idx
 from .base import DIGITS, Dataset, Source, Split, check_split, find
 
@@ -75,7 +76,8 @@ class MNIST(Source):
             if not download:
                 raise _missing_error(missing)
             self.fetch(progress)
-        arr = {f: parse_idx(_local(f).read_bytes()) for f in MD5}
+        files = [_local(f) for f in MD5]  # decoded once, then read back from the cache (decoded.py)
+        arr = decoded.arrays("mnist", files, lambda: {f: parse_idx(p.read_bytes()) for f, p in zip(MD5, files)})
         train = Split(arr["train-images-idx3-ubyte.gz"], arr["train-labels-idx1-ubyte.gz"].astype(np.int64))
         test = Split(arr["t10k-images-idx3-ubyte.gz"], arr["t10k-labels-idx1-ubyte.gz"].astype(np.int64))
         return Dataset(self.name, self.title, DIGITS, check_split(train, 10, "MNIST train"),

@@ -215,6 +215,28 @@ def _case_insensitive(ds: datasets.Dataset) -> bool:
     return len(ds.classes) in (26, 47)
 
 
+def _batches(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool, seed: int):
+    """What fit reads: on TensorFlow a tf.data pipeline of our own (a shuffled order of indices each
+    epoch, each batch gathered from the uint8 arrays) with tf.data's autotuning off; elsewhere the arrays.
+    Keras's own pipeline for arrays autotunes, and on a busy 2-core CPU its autotuning thread held the
+    iterator's destruction at the end of fit for 7-30 s in some runs (gdb: RootDataset::~Iterator waiting
+    for Model::OptimizeLoop): the ~7 s "not training" of the Quick preset. Two batches are prepared ahead."""
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return x, y
+    import tensorflow as tf
+
+    xs, ys = tf.constant(x), tf.constant(y)
+    order = tf.data.Dataset.range(len(y))
+    if shuffle:
+        order = order.shuffle(len(y), seed=seed, reshuffle_each_iteration=True)
+    ds = order.batch(batch_size).map(lambda i: (tf.gather(xs, i), tf.gather(ys, i))).prefetch(2)
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return ds.with_options(options)
+
+
 # ---------------------------------------------------------------- drawn-input accuracy
 def drawn_figures(predict, ds: datasets.Dataset) -> dict:
     """Drawn-input accuracy on writers never trained on: pendigits (digits) and UNIPEN held-out writers."""
@@ -300,8 +322,8 @@ def train(settings: Settings, events: Events = None, cancel: Optional[Callable[[
     emit({"event": "status",
           "message": f"training {s.arch} on {len(y):,} images for {plural(s.epochs, 'epoch')} on {dev['name']}"})
     try:
-        trainer.fit(x, y, batch_size=batch_size, epochs=s.epochs, shuffle=True, verbose=0,
-                    validation_data=None if xv is None else (xv, yv),
+        trainer.fit(_batches(x, y, batch_size, True, s.seed), epochs=s.epochs, verbose=0,
+                    validation_data=None if xv is None else _batches(xv, yv, batch_size, False, s.seed),
                     callbacks=_callbacks(s, dev, emit, cancel, steps, history, clock, validating=xv is not None))
     finally:
         if dev["count"] > 1 and keras.backend.backend() == "jax":
