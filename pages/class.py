@@ -11,18 +11,19 @@ from core.classroom import wall
 from core.classroom.store import ClassStoreError, open_store
 from core.errors import HWLabError
 from ui import teacher_lock
-from ui.explain_view import explain_input
+from ui.insight.explain import explain_input
 from ui.state import current_predictor, predictor
 from ui.streamlit_patches import page_frame
 from ui.turns import wall_refresh
-from ui.wall_grid import card, wall_grid
+from ui.class_wall import KEY_PREFIX, SELECTED_KEY, SESSION_KEY
+from ui.class_wall.grid import card, wall_grid
 
 page_frame()
 REFRESH_S = 2.0
 SHOWN = 32  # cards on the wall at most (the newest, or the first in the chosen order)
 CONFUSION_REFRESH_S = 10.0
-K = "wall_"
-SELECTED = K + "selected"
+K = KEY_PREFIX
+SELECTED = SELECTED_KEY
 
 st.title(":material/groups: Class wall")
 try:
@@ -40,7 +41,7 @@ def _session_label(s: dict) -> str:
 
 by_id = {s["id"]: s for s in sessions}
 top = st.columns([2, 1, 1, 1, 1.4], vertical_alignment="bottom")
-session_id = top[0].selectbox("Class session", list(by_id), format_func=lambda i: _session_label(by_id[i]), key=K + "session")
+session_id = top[0].selectbox("Class session", list(by_id), format_func=lambda i: _session_label(by_id[i]), key=SESSION_KEY)
 misread = top[1].toggle("Misread only", key=K + "misread")
 low = top[2].toggle(f"Low confidence (< {wall.LOW_CONFIDENCE:.0%})", key=K + "low")
 fool_game = top[3].toggle("Fool the model", key=K + "fools",
@@ -83,7 +84,7 @@ def _live_wall() -> None:
     if not rows:
         st.info("No drawings in this session yet: on the Draw page, type your name, draw, and press "
                 "Send to the class.", icon=":material/draw:")
-    # The counters, the note and the cards are one element (ui/wall_grid.py): this redraws every 2 s.
+    # The counters, the note and the cards are one element (ui/class_wall/grid.py): this redraws every 2 s.
     counters = [("Drawings", str(c["drawings"])), ("Students", str(c["students"])),
                 ("Model's accuracy on them", "–" if c["accuracy"] is None else f"{c['accuracy']:.1%}"),
                 ("Successful fools", str(c["fools"]))]
@@ -129,6 +130,6 @@ if chosen:
 st.divider()
 st.subheader(":material/school: Teacher")
 if teacher_lock.gate("manages the class session and deletes drawings"):
-    from ui.class_teacher import teacher_actions
+    from ui.class_wall.teacher_actions import teacher_actions
 
     teacher_actions(store, session_id)

@@ -4,15 +4,15 @@ import streamlit as st
 from core.training.cpu_share import mark_app_busy
 from core.errors import BadImage
 from core.model.preprocess import MAX_UPLOAD_BYTES, prepare, read_image
-from ui import draw_layout
+from ui.draw import layout as draw_layout
 from ui.state import current_predictor, dataset_title
 from ui.streamlit_patches import page_frame
 from ui.turns import after_the_wall, drawing_run_starts
-from ui.views import show_prediction, show_waiting
-from ui.explain_view import explain_input
-from ui.class_send import class_send
-from ui.insight_view import show_insights
-from ui.several_characters import several_characters_mode, show_several_characters
+from ui.prediction import show_prediction, show_waiting
+from ui.insight.explain import explain_input
+from ui.draw.class_send import class_send
+from ui.insight.more import show_insights
+from ui.draw.several_characters import several_characters_mode, show_several_characters
 
 page_frame()
 

@@ -11,9 +11,9 @@ from core import datasets, registry
 from core.model import evaluation
 from core.errors import HWLabError
 from ui.charts import confusion_heatmap
-from ui.explain_view import explain_input
+from ui.insight.explain import explain_input
 from core.model.pictures import pixels
-from ui.insight_view import show_insights
+from ui.insight.more import show_insights
 from ui.state import current_model_name, current_predictor, dataset_on_disk
 from ui.streamlit_patches import page_frame
 

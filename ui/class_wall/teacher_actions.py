@@ -6,9 +6,10 @@ import streamlit as st
 
 from core.classroom import wall
 from core.classroom.store import ClassStoreError, Store
+from ui.class_wall import SESSION_KEY, TEACHER_KEY_PREFIX
 from ui.state import current_predictor
 
-K = "wall_teacher_"
+K = TEACHER_KEY_PREFIX
 
 
 def teacher_actions(store: Store, session_id: int) -> None:
@@ -26,7 +27,7 @@ def _actions(store: Store, session_id: int, rows) -> None:
         name = st.text_input("Its name", key=K + "name", placeholder="e.g. 5B, Tuesday")
         if st.button("Start a new class session", icon=":material/add_circle:", key=K + "new"):
             s = store.new_session(name)
-            st.session_state.pop("wall_session", None)  # the wall follows the new session
+            st.session_state.pop(SESSION_KEY, None)  # the wall follows the new session
             st.toast(f"{s['name']} started; the previous session is archived.", icon=":material/check:")
             st.rerun()
     with c[1].container(border=True):

@@ -13,9 +13,10 @@ from core.classroom.limits import SENDS_PER_MINUTE, RateLimit
 from core.classroom.pictures import thumbnail_png
 from core.classroom.store import BadClassInput, ClassStoreError, MAX_NAME, clean_student, open_store
 from core.errors import HWLabError
+from ui.draw import NICKNAME_FIELD_KEY, NICKNAME_KEY
 
-NICK = "class_nickname"  # survives the field's absence (another page)
-FIELD = "class_nickname_field"
+NICK = NICKNAME_KEY  # survives the field's absence (another page)
+FIELD = NICKNAME_FIELD_KEY
 SENT = "class_sent"  # the digest of the last drawing sent: one press, one drawing
 LIMIT = "class_send_limit"
 JUST_SENT = "class_just_sent"  # the label of the drawing a send just took away (said once, under the empty canvas)
