@@ -14,17 +14,18 @@ from core.errors import HWLabError
 from ui import rooms as class_rooms
 from ui import teacher_lock
 from ui.chart_text import matrix_table
-from ui.explain_view import explain_input
+from ui.insight.explain import explain_input
 from ui.state import current_predictor, page_frame, predictor
 from ui.turns import wall_refresh
-from ui.wall_grid import card, wall_grid
+from ui.class_wall import KEY_PREFIX, SELECTED_KEY, SESSION_KEY
+from ui.class_wall.grid import card, wall_grid
 
 page_frame()
 REFRESH_S = 2.0
 SHOWN = 32  # cards on the wall at most (the newest, or the first in the chosen order)
 CONFUSION_REFRESH_S = 10.0
-K = "wall_"
-SELECTED = K + "selected"
+K = KEY_PREFIX
+SELECTED = SELECTED_KEY
 
 st.title(":material/groups: Class wall")
 try:
@@ -45,11 +46,11 @@ def _session_label(s: dict) -> str:
 
 
 by_id = {s["id"]: s for s in sessions}
-if st.session_state.get(K + "session") not in by_id:  # another room's session, or one deleted by `class clear`
-    st.session_state.pop(K + "session", None)
+if st.session_state.get(SESSION_KEY) not in by_id:  # another room's session, or one deleted by `class clear`
+    st.session_state.pop(SESSION_KEY, None)
 with st.container(horizontal=True, wrap=True, vertical_alignment="bottom", gap="medium"):  # wraps, never cuts a label
     session_id = st.selectbox("Class session", list(by_id), format_func=lambda i: _session_label(by_id[i]),
-                              key=K + "session", width=340)
+                              key=SESSION_KEY, width=340)
     misread = st.toggle("Misread only", key=K + "misread")
     low = st.toggle(f"Low confidence (< {wall.LOW_CONFIDENCE:.0%})", key=K + "low")
     fool_game = st.toggle("Fool the model", key=K + "fools",
@@ -92,7 +93,7 @@ def _live_wall() -> None:
     if not rows:
         st.info("No drawings in this session yet: on the Draw page, type your name, draw, and press "
                 "Send to the class.", icon=":material/draw:")
-    # The counters, the note and the cards are one element (ui/wall_grid.py): this redraws every 2 s.
+    # The counters, the note and the cards are one element (ui/class_wall/grid.py): this redraws every 2 s.
     counters = [("Drawings", str(c["drawings"])), ("Students", str(c["students"])),
                 ("Model's accuracy on them", "–" if c["accuracy"] is None else f"{c['accuracy']:.1%}"),
                 ("Successful fools", str(c["fools"]))]
@@ -140,7 +141,7 @@ if chosen:
 st.divider()
 st.subheader(":material/school: Teacher")
 if teacher_lock.gate("manages the class session and deletes drawings"):
-    from ui.class_teacher import teacher_actions
+    from ui.class_wall.teacher_actions import teacher_actions
 
     if class_rooms.owns(room, store):
         teacher_actions(store, session_id, room.id if room else None)

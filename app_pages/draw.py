@@ -4,16 +4,16 @@ import streamlit as st
 from core.training.cpu_share import mark_app_busy
 from core.model.preprocess import prepare
 from core.classroom.store import ClassStoreError, open_store
-from ui import draw_input, draw_layout
 from ui import rooms as class_rooms
+from ui.draw import layout as draw_layout, other_input as draw_input
 from ui.state import current_predictor, dataset_title, page_frame
 from ui.turns import after_the_wall, drawing_run_starts
-from ui.views import show_prediction, show_waiting
-from ui.explain_view import explain_input
-from ui.class_send import class_send
-from ui.insight_view import show_insights
-from ui.ink_canvas import ink_canvas
-from ui.several_characters import several_characters_mode, show_several_characters
+from ui.prediction import show_prediction, show_waiting
+from ui.insight.explain import explain_input
+from ui.draw.class_send import class_send
+from ui.insight.more import show_insights
+from ui.draw.ink_canvas import ink_canvas
+from ui.draw.several_characters import several_characters_mode, show_several_characters
 
 page_frame()
 

@@ -12,10 +12,10 @@ from core.model import evaluation
 from core.errors import HWLabError
 from ui.chart_text import matrix_table
 from ui.charts import confusion_heatmap
-from ui.explain_view import explain_input
+from ui.insight.explain import explain_input
 from core.model.pictures import pixels
 from ui import teacher_lock
-from ui.insight_view import show_insights
+from ui.insight.more import show_insights
 from ui.state import current_model_name, current_predictor, dataset_on_disk, page_frame
 
 page_frame()

@@ -17,10 +17,11 @@ from core.training import jobs
 from core.errors import HWLabError
 from ui.chart_text import curves_caption
 from ui.charts import training_curves
-from ui.class_teach import class_teach
-from ui.state import MODEL_KEY, bundles, page_frame
+from ui.train.class_teach import class_teach
+from ui.state import DATASET_KEY, MODEL_KEY, bundles, page_frame
 from ui.teacher_lock import gate
-from ui.train_form import K, duration, recipe_pickers, settings_form
+from ui.train import JOB_KEY
+from ui.train.form import K, duration, recipe_pickers, settings_form
 
 page_frame()
 
@@ -50,7 +51,7 @@ if settings is not None:
     except HWLabError as exc:  # settings out of range (nothing started) or another training runs
         st.error(str(exc))
     else:
-        st.session_state[K + "job"] = job.id
+        st.session_state[JOB_KEY] = job.id
         st.session_state[K + "mine"] = st.session_state.get(K + "mine", []) + [job.id]
         st.toast(f"Training started: job {job.id}", icon=":material/model_training:")
 
@@ -126,7 +127,7 @@ def show_job(job: jobs.Job, live: bool) -> None:
 def _select_model(name: str, dataset: str | None) -> None:
     """A callback (runs before the script): the sidebar picker then shows this model."""
     if dataset:
-        st.session_state["picker_dataset"] = dataset
+        st.session_state[DATASET_KEY] = dataset
     st.session_state[MODEL_KEY] = name
 
 
@@ -135,7 +136,7 @@ def _shown_job() -> jobs.Job | None:
     running = jobs.current()
     if running is not None:
         return running
-    mine = st.session_state.get(K + "job")
+    mine = st.session_state.get(JOB_KEY)
     if mine:
         try:
             return jobs.get(mine)

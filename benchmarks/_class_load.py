@@ -17,8 +17,8 @@ import time
 from benchmarks._streamlit_ws import StreamlitSession
 
 WALL_EVERY_S = 2.0  # the Class page's st.fragment(run_every=2)
-WALL = "hwlab_wall_grid"  # ui/wall_grid.py's element: the counters and the cards
-LIMIT_SENTENCE = re.compile(r"drawings this minute: wait ([0-9]+) s")  # ui/class_send.py's sentence
+WALL = "hwlab_wall_grid"  # ui/class_wall/grid.py's element: the counters and the cards
+LIMIT_SENTENCE = re.compile(r"drawings this minute: wait ([0-9]+) s")  # ui/draw/class_send.py's sentence
 
 
 def _wall_data(bidi) -> dict:

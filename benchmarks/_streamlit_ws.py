@@ -23,7 +23,7 @@ from PIL import Image
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from ui.views import PLACEHOLDER
+from ui.prediction import PLACEHOLDER
 
 
 @dataclass

@@ -60,7 +60,7 @@ def map_figures(name: str, picture_x: np.ndarray, fresh_points: int) -> None:
     m.place(embed(picture_x))  # the next drawing: the feature function is traced already
     again = time.perf_counter() - t
     from core.model.pictures import pixels
-    from ui.feature_map_view import data_uri
+    from ui.insight.feature_map import data_uri
 
     t = time.perf_counter()
     [data_uri(pixels(im / 255.0, scale=2, grid=False)) for im in m.images]  # the hover images, once a bundle

@@ -13,10 +13,10 @@ from core.classroom.store import open_store
 from core.datasets import samples
 from conftest import needs_shared
 from helpers import pen_digits, png_bytes
-from ui.announce import sentence
+from ui.draw.announce import sentence
 from ui.chart_text import curves_text
-from ui.draw_input import over_background
-from ui.views import PLACEHOLDER
+from ui.draw.other_input import over_background
+from ui.prediction import PLACEHOLDER
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from ui.views import PLACEHOLDER
+from ui.prediction import PLACEHOLDER
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

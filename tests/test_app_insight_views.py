@@ -33,7 +33,7 @@ def few_models(tmp_path, monkeypatch):
 def _view(model: str, x_file: str, view: str):
     import numpy as np
 
-    from ui.insight_view import show_insights
+    from ui.insight.more import show_insights
     from ui.state import predictor
 
     show_insights(predictor(model), np.load(x_file), "t", picture=None)
@@ -111,7 +111,7 @@ def test_feature_map_view_without_a_map_says_how_to_draw_one(few_models, tmp_pat
 
 def test_a_click_on_the_map_picks_that_test_image():
     from core.insight import feature_map as fm
-    from ui.feature_map_view import PICK, clicked, figure
+    from ui.insight.feature_map import PICK, clicked, figure
 
     m = fm.load("mnist-keras-example-cnn")
     rows = figure(m, None)["layer"][0]["data"]["values"]
@@ -123,7 +123,7 @@ def test_a_click_on_the_map_picks_that_test_image():
 def _reading(model: str, picture_file: str):
     import numpy as np
 
-    from ui.several_characters import show_reading
+    from ui.draw.several_characters import show_reading
     from ui.state import predictor
 
     show_reading(predictor(model), np.load(picture_file), "t")
@@ -154,7 +154,7 @@ def test_draw_page_switches_to_several_characters(few_models, monkeypatch):
 def _upload_hint(model: str, picture_file: str):
     import numpy as np
 
-    from ui.several_characters import several_characters_hint
+    from ui.draw.several_characters import several_characters_hint
     from ui.state import predictor
 
     several_characters_hint(predictor(model), np.load(picture_file), "upload")

@@ -1,4 +1,4 @@
-"""The Train page's form (ui/train_form.py) through AppTest: built from the settings' declaration, the Quick
+"""The Train page's form (ui/train/form.py) through AppTest: built from the settings' declaration, the Quick
 preset by default for MNIST-like data, suggestions adapted to a small dataset, Enter never starts a training,
 and the time a training takes said from a rate measured here (or not at all)."""
 import pytest

@@ -21,7 +21,7 @@ from core.errors import BadModel, HWLabError
 from core.model.preprocess import MAX_UPLOAD_BYTES
 from helpers import canvas_with_lines, pen_digits, png_bytes
 from test_preprocess import _png_header_only  # a PNG header that claims 30000x30000 pixels
-from ui.views import PLACEHOLDER
+from ui.prediction import PLACEHOLDER
 
 APP = str(ROOT / "app.py")
 CARD = {"name": "x", "title": "A model with code in it", "dataset": "mnist", "classes": [str(i) for i in range(10)],

@@ -13,7 +13,7 @@ def test_new_bundles_are_named_in_the_words_of_their_title():
 
 
 def test_every_layer_the_zoo_builds_is_said_in_plain_words():
-    from ui.explain_view import LAYER_WORDS
+    from ui.insight.explain import LAYER_WORDS
 
     passthrough = {"InputLayer", "Flatten", "Dropout"}  # not shown in the activations view
     types = {type(layer).__name__ for a in zoo.ARCHS for layer in zoo.build(a, 10).layers}

@@ -2,7 +2,7 @@
 
 `Settings` is the dataclass the trainer takes; each field's metadata (an `Option`) is what the command
 line's `train` flags (`add_arguments`), a job's equivalent command (`command_line`), the Train page's form
-(ui/train_form.py) and the checks (`Settings.resolved`) are built from. The architecture's suggested
+(ui/train/form.py) and the checks (`Settings.resolved`) are built from. The architecture's suggested
 settings (zoo.Arch.defaults) and their adaptation to a small dataset are merged here only (`suggested`),
 and so are the presets (`PRESETS`).
 """

@@ -67,7 +67,7 @@ def show_reading(pred: registry.Predictor, picture: np.ndarray, key: str) -> Non
 
 def show_several_characters(pred: registry.Predictor) -> None:
     """The wide canvas and what the model reads on it."""
-    from ui.ink_canvas import ink_canvas
+    from ui.draw.ink_canvas import ink_canvas
 
     st.session_state.setdefault("wide_round", 0)
     width = st.slider("Pen width", 6, 40, 18, key="wide_pen_width")

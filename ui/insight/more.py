@@ -10,9 +10,9 @@ import streamlit as st
 
 from core import registry
 from core.model.input import one_image
-from ui.feature_map_view import show_feature_map
-from ui.lineup_view import show_lineup
-from ui.neighbours_view import show_neighbours
+from ui.insight.feature_map import show_feature_map
+from ui.insight.lineup import show_lineup
+from ui.insight.neighbours import show_neighbours
 
 VIEWS = {"lineup": ":material/view_column: Every model", "neighbours": ":material/group: Nearest training examples",
          "map": ":material/scatter_plot: Map of what it learned"}

@@ -9,9 +9,10 @@ from typing import Optional
 
 from core.classroom import rooms, wall
 from core.classroom.store import ClassStoreError, Store
+from ui.class_wall import SESSION_KEY, TEACHER_KEY_PREFIX
 from ui.state import current_predictor
 
-K = "wall_teacher_"
+K = TEACHER_KEY_PREFIX
 
 
 def teacher_actions(store: Store, session_id: int, room_id: Optional[int] = None) -> None:
@@ -33,7 +34,7 @@ def _actions(store: Store, session_id: int, rows, room_id: Optional[int]) -> Non
         name = st.text_input("Its name", key=K + "name", placeholder="e.g. 5B, Tuesday")
         if st.button("Start a new class session", icon=":material/add_circle:", key=K + "new"):
             s = store.new_session(name, room_id=room_id)
-            st.session_state.pop("wall_session", None)  # the wall follows the new session
+            st.session_state.pop(SESSION_KEY, None)  # the wall follows the new session
             st.toast(f"{s['name']} started; the previous session is archived.", icon=":material/check:")
             st.rerun()
         rid = store.room(room_id)  # the key names the room: another room's switch is another widget

@@ -16,7 +16,7 @@ from PIL import Image
 from core.datasets import samples
 from core.errors import BadImage
 from core.model.preprocess import MAX_UPLOAD_BYTES, Prepared, prepare, read_upload
-from ui.several_characters import several_characters_hint
+from ui.draw.several_characters import several_characters_hint
 
 SOURCE = "draw_source"  # "sample" or "upload": what the page reads while the canvas is empty (absent: nothing)
 SAMPLE_CLASS = "draw_sample_class"

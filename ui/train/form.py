@@ -18,8 +18,9 @@ from core.training.cpu_share import train_threads
 from core.training.settings import (AUGMENTATIONS, DEFAULTS, OPTIONS, PRESET_DATASETS, PRESET_TITLES, PRESETS, Option,
                                  suggested, with_preset)
 from ui.state import follow_current_dataset
+from ui.train import WIDGET_PREFIX
 
-K = "train_"  # widget keys: train_<setting>, train_aug_<name>
+K = WIDGET_PREFIX  # widget keys: train_<setting>, train_aug_<name>
 AUG_FORM = {"rotation": (45.0, 1.0, "Rotation (± degrees)"), "shift": (0.3, 0.01, "Shift (± fraction)"),
             "zoom": (0.3, 0.01, "Zoom (± fraction)"), "stroke": (1.0, 0.05, "Stroke width (± amount)")}
 NO_START = "—"  # init_from: from scratch

@@ -18,11 +18,11 @@ from core.classroom.pictures import thumbnail_png
 from core.classroom.store import BadClassInput, ClassStoreError, MAX_NAME, clean_student, open_store
 from core.errors import HWLabError
 from ui import rooms as class_rooms
-from ui import teacher_lock
-from ui import remembered
+from ui import remembered, teacher_lock
+from ui.draw import NICKNAME_FIELD_KEY, NICKNAME_KEY
 
-NICK = "class_nickname"  # survives the field's absence (another page)
-FIELD = "class_nickname_field"
+NICK = NICKNAME_KEY  # survives the field's absence (another page)
+FIELD = NICKNAME_FIELD_KEY
 SENT = "class_sent"  # the digest of the last drawing sent: one press, one drawing
 JUST_SENT = "class_just_sent"  # the label of the drawing a send just took away (said once, under the empty canvas)
 PROBLEM = "class_send_problem"  # (kind, sentence) when a send was refused or failed: said once, the drawing stays

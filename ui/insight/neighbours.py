@@ -12,7 +12,7 @@ from core.errors import HWLabError
 from core.insight.neighbours import Neighbours
 from core.model.pictures import pixels
 
-K = 8
+SHOWN = 8
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -27,7 +27,7 @@ def _neighbours(name: str, mtime: float, data_dir: str) -> Neighbours:
         bar.empty()
 
 
-def show_neighbours(pred: registry.Predictor, x: np.ndarray, key: str, k: int = K) -> None:
+def show_neighbours(pred: registry.Predictor, x: np.ndarray, key: str, k: int = SHOWN) -> None:
     """The k training images nearest to x (float32 (1,28,28,1)) for this model, nearest first."""
     from core import config
 

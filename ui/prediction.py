@@ -9,7 +9,7 @@ import streamlit as st
 
 from core.insight.lookalikes import note as lookalike_note
 from core.model.pictures import pixels
-from ui.announce import announce, input_id, sentence
+from ui.draw.announce import announce, input_id, sentence
 from ui.charts import probability_bars
 
 

@@ -15,6 +15,7 @@ from core.classroom.store import open_store
 from core.errors import HWLabError
 from ui import rooms as class_rooms
 from ui.state import bundles, current_model_name
+from ui.train import JOB_KEY
 
 JOB = "class_teach_job"
 
@@ -82,7 +83,7 @@ def class_teach() -> None:
                 st.error(str(exc))
             else:
                 st.session_state[JOB] = job.id
-                st.session_state["train_job"] = job.id  # the page's live panel follows it
+                st.session_state[JOB_KEY] = job.id  # the page's live panel follows it
                 st.session_state.setdefault("train_mine", []).append(job.id)
         if st.session_state.get(JOB):
             try:

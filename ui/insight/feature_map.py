@@ -116,6 +116,6 @@ def show_feature_map(pred: registry.Predictor, x: Optional[np.ndarray], key: str
              alt=f"Test image #{int(m.index[i])}, true {m.classes[t]}, read {m.classes[p]}")
     c2.markdown(f"**Test image #{int(m.index[i])}**: true **{m.classes[t]}**, the model reads **{m.classes[p]}**.")
     if c2.toggle("Explain this image (SHAP and activations)", key=f"{key}-map-explain"):
-        from ui.explain_view import explain_input
+        from ui.insight.explain import explain_input
 
         explain_input(pred, m.images[i], key=f"{key}-map-x", true_label=m.classes[t])
