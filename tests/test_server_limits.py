@@ -29,7 +29,8 @@ def _sender(nickname: str, sends: int, seat: str) -> None:
     import numpy as np
     import streamlit as st
 
-    from ui import class_send, rooms
+    from ui import rooms
+    from ui.draw import class_send
 
     pred = types.SimpleNamespace(classes=[str(i) for i in range(10)], style="mnist",
                                  bundle=types.SimpleNamespace(name="a-model"))
