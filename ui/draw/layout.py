@@ -30,9 +30,13 @@ _CSS = """
 @media (max-width: 640px) {
   .stMainBlockContainer { padding-top: 3rem; }  /* under the sidebar's button (16-44 px) */
   .st-key-draw_title { display: none; }  /* the browser's tab names the app */
-  .st-key-draw_row { row-gap: 0.75rem; }
-  .st-key-draw_canvas, .st-key-draw_answer { gap: 0.5rem; }
-  .st-key-class_send_box { padding: 0.75rem; }
+  .st-key-draw_row { row-gap: 0.5rem; }
+  .st-key-draw_canvas, .st-key-draw_answer { gap: 0.4rem; }
+  .st-key-class_send_box { padding: 0.6rem; }
+  /* "Pen width" said to screen readers only (visually hidden, not display: none): its slider beside Clear
+     explains itself, and the line it takes is what keeps "Send to the class" on a phone's screen. */
+  .st-key-pen_width [data-testid="stWidgetLabel"] { position: absolute; width: 1px; height: 1px; overflow: hidden;
+    clip: rect(0 0 0 0); white-space: nowrap; }
   .st-key-draw_model [data-testid="stCaptionContainer"] p { font-size: 0.8rem; line-height: 1.3; }
   .st-key-draw_answer > div:has(> .st-key-answer_canvas) { order: -2; }
   .st-key-draw_answer > div:has(> .st-key-class_send_box) { order: -1; }

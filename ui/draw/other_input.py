@@ -48,7 +48,9 @@ def sample_picker(pred, clear) -> None:
     if shipped is None:
         return
     with st.container(horizontal=True, vertical_alignment="bottom", key="draw_sample"):
-        st.selectbox("Sample of", shipped.labels(), key=SAMPLE_CLASS, width=110,
+        # The label is said to screen readers, not shown: "Try a sample" beside it says what the pick is for,
+        # and on a phone the row's height keeps "Send to the class" on screen (tests/e2e/test_e2e_canvas.py).
+        st.selectbox("Sample of", shipped.labels(), key=SAMPLE_CLASS, width=110, label_visibility="collapsed",
                      help="A real handwritten example of this class from the held-out test data.")
         st.button("Try a sample", icon=":material/ink_pen:", on_click=_chose, args=("sample", clear))
 
