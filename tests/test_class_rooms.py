@@ -210,7 +210,11 @@ def test_a_room_teaches_the_model_its_own_handwriting(tmp_path, monkeypatch, tin
     from core.classroom import finetune
     from core.datasets import class_drawings
     from core.classroom.store import open_store
-    models, tiny = tiny_bundle
+    import shutil
+
+    shared, tiny = tiny_bundle
+    models = tmp_path / "models"  # a folder of its own: the session's shared tiny folder stays as other tests see it
+    shutil.copytree(shared / tiny, models / tiny)
     monkeypatch.setenv("HWLAB_MODELS_DIR", str(models))
     monkeypatch.setenv("HWLAB_DB_URL", f"sqlite:///{tmp_path}/class.db")
     store = open_store()
