@@ -1,6 +1,5 @@
 """`python -m core lineup | neighbours | read`: the insight commands, registered into core/cli.py's parser.
-One JSON object a line on stdout; a picture that cannot be read gets a sentence on stderr and, at the end,
-exit code 2 (core/cli.py's one rule)."""
+One JSON object a line on stdout; a picture that cannot be read gets {"file", "error"} and exit code 2."""
 from __future__ import annotations
 
 import json
@@ -9,9 +8,8 @@ from typing import Iterator, Union
 
 import numpy as np
 
-from ..console import say_error
 from ..errors import BadImage
-from ..model.preprocess import read_image
+from ..preprocess import read_image
 
 
 def _print(obj) -> None:
@@ -42,7 +40,7 @@ def cmd_lineup(a) -> int:
         answers = [] if isinstance(pic, str) else line.read(pic)
         if not answers:
             failed += 1
-            say_error(pic if isinstance(pic, str) else f"{f}: no ink found (a blank picture)")
+            _print({"file": f, "error": pic if isinstance(pic, str) else f"{f}: no ink found (a blank picture)"})
         for r in answers:
             _print({"file": f, "model": r.model, "label": r.label, "confidence": round(r.confidence, 6),
                     "top": _top(r.top), "kind": r.kind, "parameters": r.parameters,
@@ -51,7 +49,7 @@ def cmd_lineup(a) -> int:
 
 
 def cmd_neighbours(a) -> int:
-    from ..model.preprocess import prepare
+    from ..preprocess import prepare
     from ..registry import Predictor
     from .neighbours import Neighbours
 
@@ -62,7 +60,7 @@ def cmd_neighbours(a) -> int:
         x = None if isinstance(pic, str) else prepare(pic, pred.style).x
         if x is None:
             failed += 1
-            say_error(pic if isinstance(pic, str) else f"{f}: no ink found (a blank picture)")
+            _print({"file": f, "error": pic if isinstance(pic, str) else f"{f}: no ink found (a blank picture)"})
             continue
         found = near.query(x, a.k)[0]
         _print({"file": f, "label": pred.top(pred(x)[0], 1)[0][0],
@@ -79,7 +77,7 @@ def cmd_read(a) -> int:
     for f, pic in _pictures(a.images):
         if isinstance(pic, str):
             failed += 1
-            say_error(pic)
+            _print({"file": f, "error": pic})
             continue
         r = read(pred, pic)
         _print({"file": f, "text": r.text, "characters": [
