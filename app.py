@@ -1,20 +1,28 @@
-"""Handwriting Lab: page config, navigation over the pages, and the shared sidebar. Nothing else."""
+"""Handwriting Lab: the Streamlit patches, page config, navigation over the pages, and the shared sidebar.
+Nothing else."""
+from pathlib import Path
+
 import streamlit as st
 
+from ui.a11y import page_setup as accessibility_setup
 from ui.narrow_screens import close_sidebar_on_narrow_screens
 from ui.state import sidebar
+from ui.streamlit_patches import apply_all
 from ui.teacher_lock import sidebar_field as teacher_password_field
 
-st.set_page_config(page_title="Handwriting Lab", page_icon=":material/draw:", layout="wide")
+apply_all()  # each patch of Streamlit's internals, once a process (ui/streamlit_patches/: what each buys, its off switch)
+ICON = str(Path(__file__).resolve().parent / "assets" / "icon.png")
+st.set_page_config(page_title="Handwriting Lab", page_icon=ICON, layout="wide")  # a file: offline, no font server
 nav = st.navigation([
-    st.Page("pages/draw.py", title="Draw", icon=":material/draw:", default=True),
-    st.Page("pages/models.py", title="Models", icon=":material/leaderboard:"),
-    st.Page("pages/evaluation.py", title="Evaluation", icon=":material/troubleshoot:"),
-    st.Page("pages/datasets.py", title="Datasets", icon=":material/dataset:"),
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
-    st.Page("pages/class.py", title="Class", icon=":material/groups:", url_path="class"),
+    st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:", default=True),
+    st.Page("app_pages/models.py", title="Models", icon=":material/leaderboard:"),
+    st.Page("app_pages/evaluation.py", title="Evaluation", icon=":material/troubleshoot:"),
+    st.Page("app_pages/datasets.py", title="Datasets", icon=":material/dataset:"),
+    st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("app_pages/class.py", title="Class", icon=":material/groups:", url_path="class"),
 ])
 sidebar()
 teacher_password_field()
 close_sidebar_on_narrow_screens()
+accessibility_setup()  # focus rings, reduced motion, the canvas's name, focus kept across reruns (ui/a11y.py)
 nav.run()

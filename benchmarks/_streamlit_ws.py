@@ -10,7 +10,11 @@ import asyncio
 import base64
 import io
 import json
+import http.cookiejar
 import time
+import urllib.error
+import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -19,7 +23,7 @@ from PIL import Image
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from ui.views import PLACEHOLDER
+from ui.prediction import PLACEHOLDER
 
 
 @dataclass
@@ -49,10 +53,12 @@ class Run:
 
 
 class StreamlitSession:
-    def __init__(self, url: str):
+    def __init__(self, url: str, query: str = ""):
         self.host = url.split("//", 1)[1].rstrip("/")
+        self.query = query  # the link's query, as the browser sends it with every run (e.g. "room=K7QX2M")
         self.ws = None
         self.page_hash = ""
+        self.session_id = ""  # the server's name for this session (its first run's new_session says it)
 
     async def connect(self, timeout: float) -> None:
         self.ws = await asyncio.wait_for(websockets.connect(
@@ -70,12 +76,16 @@ class StreamlitSession:
         msg = BackMsg()
         rs = msg.rerun_script
         rs.page_script_hash = self.page_hash
+        rs.query_string = self.query
         rs.fragment_id = fragment
         rs.page_name = page_name  # a page's own address (/evaluation), as on a first visit by a link
         for wid, kind, value in widgets:
             w = rs.widget_states.widgets.add()
             w.id = wid
-            setattr(w, kind, value)
+            if hasattr(value, "SerializeToString"):  # a message-valued state (a file uploader's)
+                getattr(w, kind).CopyFrom(value)
+            else:
+                setattr(w, kind, value)
         t0 = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
         run = Run()
@@ -87,6 +97,8 @@ class StreamlitSession:
             fwd = ForwardMsg()
             fwd.ParseFromString(await asyncio.wait_for(self.ws.recv(), left))
             kind = fwd.WhichOneof("type")
+            if kind == "new_session":
+                self.session_id = fwd.new_session.initialize.session_id
             if kind == "navigation" and fwd.navigation.page_script_hash:
                 self.page_hash = fwd.navigation.page_script_hash
             elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
@@ -98,6 +110,37 @@ class StreamlitSession:
                     continue
                 run.finished_s = time.perf_counter() - t0
                 return run
+
+
+    def upload(self, widget_id: str, name: str, data: bytes, timeout: float = 120) -> tuple[int, tuple]:
+        """Uploads `data` for a file uploader as the browser does (an HTTP PUT to the session's upload route, with
+        the XSRF cookie and token); returns (HTTP status, the widget state to send with the next rerun). Status 0:
+        the server closed the connection before the body was sent (an upload over server.maxUploadSize)."""
+        from streamlit.proto.Common_pb2 import FileUploaderState
+
+        base = f"http://{self.host}"
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar := http.cookiejar.CookieJar()))
+        opener.open(base + "/_stcore/health", timeout=timeout).read()  # it sets the XSRF cookie
+        xsrf = next((c.value for c in jar if c.name == "_streamlit_xsrf"), "")
+        file_id = uuid.uuid4().hex
+        boundary = uuid.uuid4().hex
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
+                f"Content-Type: application/octet-stream\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        req = urllib.request.Request(f"{base}/_stcore/upload_file/{self.session_id}/{file_id}", data=body,
+                                     method="PUT", headers={"Content-Type": f"multipart/form-data; boundary={boundary}",
+                                                            "X-Xsrftoken": xsrf})
+        try:
+            status = opener.open(req, timeout=timeout).status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        except urllib.error.URLError as exc:  # refused from its Content-Length while the body was still going
+            if not isinstance(exc.reason, (ConnectionResetError, BrokenPipeError)):
+                raise
+            status = 0
+        state = FileUploaderState()
+        info = state.uploaded_file_info.add()
+        info.file_id, info.name, info.size = file_id, name, len(data)
+        return status, (widget_id, "file_uploader_state_value", state)
 
 
 def png_data_url(rgba) -> str:

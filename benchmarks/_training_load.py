@@ -1,5 +1,5 @@
-"""A training job running beside a benchmark: started through core.jobs exactly as the Train page starts one
-(its own process, lower CPU priority, capped threads: core.job_worker), into throwaway models and jobs folders,
+"""A training job running beside a benchmark: started through core.training.jobs exactly as the Train page starts one
+(its own process, lower CPU priority, capped threads: core.training.worker), into throwaway models and jobs folders,
 and cancelled at the end. Used by `concurrent_users.py --with-training`."""
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import tempfile
 import time
 from typing import Iterator
 
-from core import jobs
-from core.train_settings import PRESETS
+from core.training import jobs
+from core.training.settings import PRESETS
 
 # Long enough to outlast a phase (the Quick preset's network, many epochs); cancelled when the phase ends.
 SETTINGS = {"dataset": "mnist", **PRESETS["quick"], "epochs": 50, "drawn_eval": False}
@@ -21,7 +21,7 @@ WAIT_TRAINING_S = 300.0
 def training_job(settings: dict = SETTINGS, jobs_dir: str | None = None) -> Iterator[jobs.Job]:
     """Start the job, wait until its batches run, yield it; cancel it (and wait for it to end) afterwards.
     jobs_dir: the app server's jobs folder, which the job shares as on the Train page (there the app tells its
-    jobs that the class is drawing: core/cpu_share.py); default a throwaway one."""
+    jobs that the class is drawing: core/training/cpu_share.py); default a throwaway one."""
     saved = {k: os.environ.get(k) for k in ("HWLAB_MODELS_DIR", "HWLAB_JOBS_DIR")}
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["HWLAB_MODELS_DIR"], os.environ["HWLAB_JOBS_DIR"] = f"{tmp}/models", jobs_dir or f"{tmp}/jobs"

@@ -14,7 +14,7 @@ import time
 import _setup  # noqa: F401  (paths and data folder)
 from playwright.sync_api import sync_playwright
 
-from core.strokes import read_samples
+from core.datasets.strokes import read_samples
 from e2e_support import CHROMIUM, CHROMIUM_ARGS, canvas_points, draw_stroke, start_app, wait_for_answer
 
 PEN = _setup.ROOT.parent / "shared" / "datasets" / "pen-strokes" / "pendigits-train-writers.jsonl.gz"

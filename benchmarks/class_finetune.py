@@ -2,7 +2,7 @@
 job, as the teacher starts it, from the click to the saved bundle) and what it buys, before and after, on the
 held-out students' drawings and on the model's usual test set.
 
-The class: the pendigits writers that no shipped model trained on (core/drawn.py holds half of them out), each
+The class: the pendigits writers that no shipped model trained on (core/datasets/drawn.py holds half of them out), each
 writer a student, their digits rendered by the drawn-input protocol and prepared like canvas drawings, stored in a
 throwaway class database with the model's predictions.
 
@@ -23,7 +23,8 @@ from pathlib import Path
 import _setup  # noqa: F401  (paths and data folder)
 import numpy as np
 
-from core import drawn, registry
+from core.datasets import drawn
+from core import registry
 
 
 def build_class(model: str, n: int) -> int:
@@ -59,7 +60,7 @@ def main(argv=None) -> int:
         (tmp / "models").mkdir()
         shutil.copytree(registry.bundle_dir(a.model), tmp / "models" / a.model)
         os.environ["HWLAB_MODELS_DIR"] = str(tmp / "models")
-        from core import jobs
+        from core.training import jobs
         from core.classroom import finetune
 
         students = build_class(a.model, a.drawings)

@@ -45,7 +45,7 @@ from PIL import Image
 from benchmarks._streamlit_ws import StreamlitSession, canvas_drawing, png_data_url
 from benchmarks.browser_latency import one_stroke_digits
 from core import registry
-from core.strokes import render
+from core.datasets.strokes import render
 from e2e_support import ANSWER_JS, CHROMIUM, CHROMIUM_ARGS, canvas_points, free_port
 
 ROOT = _setup.ROOT
@@ -273,7 +273,7 @@ async def ws_session(url: str, sid: int, pool, deadline: list, phase: Phase, rea
     canvas component's new state (its PNG, as streamlit-drawable-canvas sends it at mouse-up) for the drawing
     fragment; Clear is the button's trigger. Before each drawing, 0.5 to 1.5 times `draw_s` seconds pass (the time
     to draw it; sessions start together, as when a teacher says "go", and drift apart as students do)."""
-    sess = StreamlitSession(url)
+    sess = StreamlitSession(url, klass.query(sid) if klass else "")
     ids = {}
 
     def take_ids(run):
@@ -309,7 +309,7 @@ async def ws_session(url: str, sid: int, pool, deadline: list, phase: Phase, rea
         check_prediction(phase, sid, i, s, shown[1].body, shown[0])
         if klass:  # --class: every drawing sent to the class; the send clears the canvas for the next one
             try:
-                run = await klass.send(sess, run, WAIT_PREDICTION_S)
+                run = await klass.send(sess, run, WAIT_PREDICTION_S, sid)
             except Exception:
                 phase.error("send to the class failed")
                 raise
@@ -388,7 +388,7 @@ async def phases(a, session, url: str, pid: int, pool, log_path: Path) -> tuple:
     base = await run_phase(session, url, pid, 1, a.baseline_seconds, pool, log_path)
     loads1 = model_loads(log_path)
     stop_wall = asyncio.Event()
-    wall = a.klass and asyncio.create_task(a.klass.watch_wall(url, stop_wall, WAIT_PAGE_S))  # the projector
+    wall = a.klass and asyncio.create_task(a.klass.watch_walls(url, stop_wall, WAIT_PAGE_S))  # the projector
     many = await run_phase(session, url, pid, a.sessions, a.seconds, pool, log_path)
     if wall:
         stop_wall.set()
@@ -401,6 +401,63 @@ async def phases(a, session, url: str, pid: int, pool, log_path: Path) -> tuple:
     return warm, cold, base, many, loads0, loads1, model_loads(log_path)
 
 
+def _figures(a, warm: Phase, base: Phase, many: Phase) -> dict:
+    """One run's figures for the JSON line: errors, p95, predictions a second, and with --class what was sent,
+    stored and the wall's refresh."""
+    lat, k = many.latencies, a.klass
+    errors = sum(many.errors.values()) + sum(base.errors.values()) + sum(warm.errors.values())
+    out = {"errors": errors, "p95_s": round(pct(lat, 0.95), 3), "median_s": round(pct(lat, 0.5), 3),
+           "predictions_per_s": round(len(lat) / a.seconds, 1), "sent": None, "stored": None,
+           "wall_refresh_p95_s": None, "load_average": [round(v, 1) for v in many.load]}
+    if k:
+        from benchmarks._class_load import stored_drawings
+
+        stored = stored_drawings(k)
+        out.update(errors=errors + k.wall_errors, sent=k.sent, stored=sum(stored.values()),
+                   wall_refresh_p95_s=round(pct(k.wall_refresh_s, 0.95), 3), **_by_room(k, stored))
+    return out
+
+
+def _by_room(k, stored: dict) -> dict:
+    """With --rooms: what was sent and stored in each room, and the cards a wall showed from another room."""
+    if not k.rooms:
+        return {}
+    return {"rooms": len(k.rooms), "wrong_room": len(k.wrong_room), "cards_checked": k.cards_checked,
+            "sent_by_room": dict(k.sent_by_room),
+            "stored_by_room": stored}
+
+
+async def measure_served(a, processes: int, pool) -> dict:
+    """The same students against `python -m core serve --processes N` (nginx in front), on a fresh class
+    database; its figures. The app processes are serve's, so the server-side lines (script runs, model loads)
+    are not counted here, and the memory and CPU shown are serve's own."""
+    from e2e_support import start_serve, stop_serve
+
+    if a.class_mode:
+        from benchmarks._class_load import ClassLoad
+
+        os.environ["HWLAB_DB_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='class-load-')}/class.db"
+        a.klass = ClassLoad(a.rooms)
+    log_path = Path(tempfile.mkstemp(prefix=f"concurrent-serve-{processes}-", suffix=".log")[1])
+    proc, url = start_serve(processes, {"HWLAB_MODELS_DIR": str(MODELS)})
+    try:
+        async def session(*args):
+            await ws_session(*args, draw_s=a.draw_seconds, klass=a.klass)
+        warm, _, base, many, *_ = await phases(a, session, url, proc.pid, pool, log_path)
+    finally:
+        stop_serve(proc)
+    report(f"serve --processes {processes}", many, a.seconds, [])
+    return {**_figures(a, warm, base, many), "processes": processes}
+
+
+async def main_processes(a, pool) -> int:
+    """--processes N: N processes behind serve, then one, the same students; the last line is one JSON object."""
+    served = await measure_served(a, a.processes, pool)
+    one = await measure_served(a, 1, pool)
+    print(json.dumps({**served, "one_process": one, "sessions": a.sessions, "seconds": a.seconds}))
+    return 0 if not served["errors"] and not one["errors"] else 1
+
+
 async def main_async(a) -> int:
     log_path = Path(tempfile.gettempdir()) / f"concurrent-users-{os.getpid()}.log"
     t = time.time()
@@ -410,13 +467,15 @@ async def main_async(a) -> int:
     print(f"{len(pool)} pen digits read right by {a.model} when rendered ({time.time() - t:.0f} s to check); "
           f"clients: {a.clients}", flush=True)
     a.klass = None
+    os.environ.pop("HWLAB_TEACHER_PASSWORD", None)
+    os.environ["HWLAB_JOBS_DIR"] = tempfile.mkdtemp(prefix="concurrent-jobs-")  # the server's jobs folder
+    if a.processes:
+        return await main_processes(a, pool)
     if a.class_mode:  # a fresh class database for this run; no teacher password (students only send)
         from benchmarks._class_load import ClassLoad
 
-        a.klass = ClassLoad()
         os.environ["HWLAB_DB_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='class-load-')}/class.db"
-        os.environ.pop("HWLAB_TEACHER_PASSWORD", None)
-    os.environ["HWLAB_JOBS_DIR"] = tempfile.mkdtemp(prefix="concurrent-jobs-")  # the server's jobs folder
+        a.klass = ClassLoad(a.rooms)
     proc, url = start_server(log_path)
     try:
         rss0 = rss_mb(proc.pid)
@@ -463,9 +522,11 @@ async def main_async(a) -> int:
         from benchmarks._class_load import stored_drawings
 
         k = a.klass
-        stored, wall_p95 = stored_drawings(), pct(k.wall_refresh_s, 0.95)
+        by_room = stored_drawings(k)
+        stored, wall_p95 = sum(by_room.values()), pct(k.wall_refresh_s, 0.95)
         errors = sum(many.errors.values()) + sum(base.errors.values()) + sum(warm.errors.values()) + k.wall_errors
-        ok = ok and not errors and stored == k.sent and wall_p95 <= 1.0
+        extra = _by_room(k, by_room)
+        ok = ok and not errors and stored == k.sent and wall_p95 <= 1.0 and not extra.get("wrong_room")
         print(json.dumps({"errors": errors, "p95_s": round(pct(lat, 0.95), 3), "median_s": round(pct(lat, 0.5), 3),
                           "sent": k.sent, "stored": stored,
                           "wall_refresh_p95_s": round(wall_p95, 3),
@@ -473,7 +534,7 @@ async def main_async(a) -> int:
                           "wall_refresh_max_s": round(max(k.wall_refresh_s, default=float("nan")), 3),
                           "wall_refreshes": len(k.wall_refresh_s),
                           "wall_errors": k.wall_errors, "limited": k.limited, "sessions": a.sessions, "seconds": a.seconds,
-                          "load_average": [round(v, 1) for v in many.load], "targets_met": bool(ok)}))
+                          "load_average": [round(v, 1) for v in many.load], **extra, "targets_met": bool(ok)}))
         return 0 if ok else 1
     return 0 if ok and not warm.errors and total_loads == len(set(loads2)) else 1
 
@@ -495,13 +556,25 @@ def main(argv=None) -> int:
                          "page open; the last line is JSON: errors, p95_s, sent, stored, wall_refresh_p95_s")
     ap.add_argument("--with-training", action="store_true",
                     help="then the same sessions again while a training job runs (as the Train page starts one)")
+    ap.add_argument("--processes", type=int, default=None,
+                    help="the same students against `python -m core serve --processes N` (nginx in front), then "
+                         "against one process in the same run; the last line is JSON with one_process beside")
+    ap.add_argument("--rooms", type=int, default=0,
+                    help="with --class: the students spread over R rooms, one wall per room; the JSON adds "
+                         "wrong_room (cards a wall showed from another room) and what each room sent and stored")
     a = ap.parse_args(argv)
-    if a.class_mode and a.clients != "websocket":
-        ap.error("--class runs with the websocket clients")
+    if a.rooms and not a.class_mode:
+        ap.error("--rooms goes with --class")
+    if not 0 <= a.rooms <= 20:
+        ap.error("--rooms must be 0 to 20")
+    if (a.class_mode or a.processes) and a.clients != "websocket":
+        ap.error("--class and --processes run with the websocket clients")
+    if a.processes is not None and not 1 <= a.processes <= 64:
+        ap.error("--processes must be 1 to 64")
     if a.baseline_seconds is None:
         a.baseline_seconds = a.seconds
-    if not 1 <= a.sessions <= 50 or not 1 <= a.seconds <= 600:
-        ap.error("--sessions must be 1 to 50 and --seconds 1 to 600")
+    if not 1 <= a.sessions <= 200 or not 1 <= a.seconds <= 600:
+        ap.error("--sessions must be 1 to 200 and --seconds 1 to 600")
     return asyncio.run(main_async(a))
 
 

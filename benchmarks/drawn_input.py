@@ -1,10 +1,10 @@
-"""Drawn-input accuracy: real pen trajectories rendered like the canvas (core.strokes, the protocol of
+"""Drawn-input accuracy: real pen trajectories rendered like the canvas (core.datasets.strokes, the protocol of
 shared/datasets/pen-strokes/README.md), through the app's own preprocessing and model, beside the
 naive pipeline (the whole canvas resized to 28x28), measured in the same run.
 
     python benchmarks/drawn_input.py --model mnist-hwnet [--source pendigits|unipen] [--writers heldout|all]
                                      [--kind digit|letter] [--limit N] [--write-card]
---writers heldout (default) scores only writers the model never trained on (see core/drawn.py).
+--writers heldout (default) scores only writers the model never trained on (see core/datasets/drawn.py).
 --write-card stores the figure in the bundle's card (drawn_accuracy and drawn[...])."""
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ from pathlib import Path
 import _setup  # noqa: F401  (paths and data folder)
 import numpy as np
 
-from core import drawn, registry  # noqa: E402
-from core.preprocess import naive_input, prepare  # noqa: E402
-from core.strokes import read_samples, render  # noqa: E402
+from core.datasets import drawn  # noqa: E402
+from core import registry  # noqa: E402
+from core.model.preprocess import naive_input, prepare  # noqa: E402
+from core.datasets.strokes import read_samples, render  # noqa: E402
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "tools" / "render_strokes.py"
 
@@ -89,7 +90,7 @@ def main(argv=None) -> int:
         key = f"{a.source}_{a.writers}_{kind}s"
         card = registry.inspect(a.model).card
         figures = dict(card.get("drawn") or {}, **{key: {"accuracy": acc["app pipeline"], "n": int(len(y))}})
-        from core.training import headline_drawn
+        from core.training.run import headline_drawn
 
         registry.update_card(a.model, drawn=figures, drawn_accuracy=headline_drawn(figures))
         print(f"  written to {a.model}/card.json as drawn[{key!r}]")

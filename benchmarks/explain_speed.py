@@ -4,12 +4,12 @@
 
 Prints medians over drawn images (real pen strokes rendered like the canvas, then preprocessed like a
 drawing; the bundle's stored test images when the pen-stroke files are absent), all measured in this run:
-- SHAP top 3, ours: core.explain.Explainer (GradientExplainer, 64-image background, 48 samples a class,
+- SHAP top 3, ours: core.insight.explain.Explainer (GradientExplainer, 64-image background, 48 samples a class,
   one compiled gradient function), after its one-off build;
 - SHAP top 3, shap's defaults: shap.GradientExplainer(model, 200 training images).shap_values(x,
   ranked_outputs=3): nsamples 200 in batches of 50, a tf.function traced per class (warmed up first,
   so only steady-state time counts);
-- all activations, ours: core.explain.Activations (one multi-output model, compiled call);
+- all activations, ours: core.insight.explain.Activations (one multi-output model, compiled call);
 - all activations with model.predict on the same multi-output model.
 Targets: SHAP <= 1.5 s, activations <= 0.2 s. --check exits 1 when one is missed.
 """
@@ -32,10 +32,13 @@ warnings.filterwarnings("ignore")
 
 import numpy as np  # noqa: E402
 
-from core import datasets, drawn, explain, pictures, registry  # noqa: E402
+from core import datasets, registry  # noqa: E402
+from core.datasets import drawn  # noqa: E402
+from core.insight import explain  # noqa: E402
+from core.model import pictures  # noqa: E402
 from core.errors import DatasetMissing  # noqa: E402
-from core.preprocess import prepare  # noqa: E402
-from core.strokes import read_samples, render  # noqa: E402
+from core.model.preprocess import prepare  # noqa: E402
+from core.datasets.strokes import read_samples, render  # noqa: E402
 
 SHAP_TARGET_S = 1.5
 ACTIVATIONS_TARGET_S = 0.2

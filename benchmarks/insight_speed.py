@@ -17,13 +17,14 @@ import time
 import _setup  # noqa: F401  (paths and data folder)
 import numpy as np
 
-from core import datasets, drawn, registry
+from core import datasets, registry
+from core.datasets import drawn
 from core.insight import feature_map
 from core.insight.features import Embedder
 from core.insight.lineup import LineUp
 from core.insight.reading import read
-from core.preprocess import prepare
-from core.strokes import read_samples, render
+from core.model.preprocess import prepare
+from core.datasets.strokes import read_samples, render
 from latency import timed
 
 
@@ -58,8 +59,8 @@ def map_figures(name: str, picture_x: np.ndarray, fresh_points: int) -> None:
     t = time.perf_counter()
     m.place(embed(picture_x))  # the next drawing: the feature function is traced already
     again = time.perf_counter() - t
-    from core.pictures import pixels
-    from ui.feature_map_view import data_uri
+    from core.model.pictures import pixels
+    from ui.insight.feature_map import data_uri
 
     t = time.perf_counter()
     [data_uri(pixels(im / 255.0, scale=2, grid=False)) for im in m.images]  # the hover images, once a bundle

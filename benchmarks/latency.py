@@ -13,8 +13,8 @@ import _setup  # noqa: F401  (paths and data folder)
 import numpy as np
 
 from core import registry
-from core.preprocess import prepare
-from core.strokes import read_samples, render
+from core.model.preprocess import prepare
+from core.datasets.strokes import read_samples, render
 
 
 def timed(fns: dict, calls: int, rounds: int = 5) -> dict[str, list[float]]:

@@ -1,23 +1,41 @@
 """`python -m core ...`: the command line used by scripts, benchmarks and to check the app.
 
-Every user error is one sentence on stderr and exit code 2; results go to stdout as JSON."""
+One rule for every command: results go to stdout as JSON; every user error is one sentence on stderr
+("error: ..."), and the command exits with code 2 (a command given several pictures still answers the readable
+ones, and exits 2 at the end when any could not be read). TensorFlow's own start-up lines stay out of the
+terminal unless --verbose or HWLAB_VERBOSE=1 (`quiet_start`)."""
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import shlex
 import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+from .console import quiet_start, run_reporting_errors, say_error
+from .errors import BadImage, BadModel, HWLabError
 
-from .errors import BadImage, HWLabError  # noqa: E402
+# The commands that never load TensorFlow: the others load it at once, quietly (quiet_start).
+WITHOUT_TENSORFLOW = {"models", "datasets", "class list", "class export", "class clear"}
 
 
 def _print(obj) -> None:
     print(json.dumps(obj), flush=True)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with this CLI's manners: a mistake on the command line is one sentence (not the whole usage)
+    and exit code 2, like every other user error; and every command takes --verbose."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                          help="also show TensorFlow's own start-up lines (or set HWLAB_VERBOSE=1)")
+
+    def error(self, message: str):
+        say_error(f"{message} ({self.prog} --help says more).")
+        sys.exit(2)
 
 
 class Bar:
@@ -72,7 +90,7 @@ def cmd_models(a) -> int:
 
 
 def cmd_archs(a) -> int:
-    from . import zoo
+    from .model import zoo
 
     _print([{"name": n, "title": x.title, "kind": x.kind, "parameters": int(x.build(10).count_params()),
              "defaults": x.defaults} for n, x in zoo.ARCHS.items()])
@@ -82,19 +100,26 @@ def cmd_archs(a) -> int:
 def cmd_predict(a) -> int:
     import numpy as np
 
-    from . import preprocess, registry
+    from .model import preprocess
+    from . import registry
 
-    p = registry.Predictor(a.model)
+    bundle = registry.inspect(a.model)
+    if not bundle.ok:
+        raise BadModel(bundle.error)
+    style = bundle.card.get("preprocess", "mnist")  # what Predictor.style says, without loading the model
+    loaded: list = []  # the Predictor, loaded for the first good picture: bad ones are said without TensorFlow
     pending: list[tuple[str, object]] = []  # (file, model input or error sentence), printed in input order
 
     def flush():
         inputs = [x for _, x in pending if not isinstance(x, str)]
-        probs = iter(p(np.concatenate(inputs)) if inputs else [])
+        if inputs and not loaded:
+            loaded.append(registry.Predictor(a.model))
+        probs = iter(loaded[0](np.concatenate(inputs)) if inputs else [])
         for f, x in pending:
             if isinstance(x, str):
-                _print({"file": f, "error": x})
+                say_error(x)
                 continue
-            top = p.top(next(probs), 3)
+            top = loaded[0].top(next(probs), 3)
             _print({"file": f, "label": top[0][0], "confidence": round(top[0][1], 6),
                     "top": [[c, round(v, 6)] for c, v in top]})
         pending.clear()
@@ -102,7 +127,7 @@ def cmd_predict(a) -> int:
     failed = 0
     for f in a.images:
         try:
-            x = preprocess.prepare(preprocess.read_image(Path(f).read_bytes(), f), p.style).x
+            x = preprocess.prepare(preprocess.read_image(Path(f).read_bytes(), f), style).x
             if x is None:
                 x = f"{f}: no ink found (a blank picture)"
         except OSError as exc:
@@ -118,8 +143,10 @@ def cmd_predict(a) -> int:
 
 
 def cmd_evaluate(a) -> int:
-    from . import datasets, evaluation, registry
+    from . import datasets, registry
+    from .model import evaluation
 
+    datasets.spec(a.dataset)  # an unknown dataset is said before the model is loaded
     p = registry.Predictor(a.model)
     ds = datasets.load(a.dataset, Bar(f"downloading {a.dataset}"))
     if list(ds.classes) != p.classes:
@@ -151,16 +178,17 @@ def cmd_datasets(a) -> int:
 
 def cmd_submit(a) -> int:
     """Kaggle Digit Recognizer: predict every image of test.csv, write submission.csv (ImageId,Label)."""
-    from . import kaggle_submission
+    from .model import kaggle_submission
 
     _print(kaggle_submission.write_submission(a.model, a.csv, a.out, progress=Bar("predicting")))
     return 0
 
 
 def cmd_train(a) -> int:
-    from . import jobs, train_settings, training
+    from .training import jobs, run
+    from .training.settings import from_arguments
 
-    s = train_settings.from_arguments(a)
+    s = from_arguments(a)
     s.resolved()  # every setting checked (exit 2 and a sentence) before the lock, the data or the model
     bar = Bar("training")  # on a terminal only: in a log, the lines per epoch below are the progress
 
@@ -178,7 +206,8 @@ def cmd_train(a) -> int:
 
     command = "python -m core " + " ".join(shlex.quote(x) for x in getattr(a, "argv", sys.argv[1:]))
     with jobs.exclusive(command):  # one training at a time on this machine, the Train page's jobs included
-        name = training.train(s, events, command=command)
+        name = run.train(s, events, command=command)
+        draw_map(name, lambda message: events({"event": "status", "message": message}), lambda: False)
     print(name, flush=True)
     return 0
 
@@ -191,10 +220,58 @@ def cmd_export(a) -> int:
     return 0
 
 
+def draw_map(name: str, say, cancelled) -> None:
+    """After a training (this CLI's and a Train page job's): the new bundle's map, so that the Draw page's map
+    works at once, offline. A map that cannot be drawn leaves the bundle as it is, and says so."""
+    from . import registry
+    from .insight import feature_map
+    from .training import estimate
+    from .training.run import Cancelled
+
+    def stage(what: str) -> None:
+        if cancelled():
+            raise Cancelled("cancelled while drawing the map")
+        say(f"drawing the map of what it learned: {what}")
+
+    say("drawing the map of what it learned (t-SNE of its test images)")
+    started = time.time()
+    try:
+        feature_map.draw(name, progress=stage)
+        arch = registry.inspect(name).card.get("training", {}).get("arch")
+        if arch:  # the map's part of the run, for the Train page's estimate
+            estimate.record_part(arch, "map_s", time.time() - started)
+    except Cancelled:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the bundle is saved and usable; only its map is missing
+        say(f"saved, but its map could not be drawn ({type(exc).__name__}: {exc}); "
+            f"python -m core.insight.feature_map {name} draws it")
+
+
+def cmd_calibrate(a) -> int:
+    """estimate.calibrate's process: a short real training run, then its map, each part recorded."""
+    from .training import calibration
+
+    calibration.main(a.arch, after_save=lambda name: draw_map(name, lambda _: None, lambda: False))
+    return 0
+
+
+def cmd_run_job(a) -> int:
+    """A Train page job's process (core/training/jobs.start starts it): the worker, then the new bundle's map."""
+    from .training import worker
+
+    return worker.run(a.folder, after_save=draw_map)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m core", description="Handwriting Lab from the command line.")
+    ap = Parser(prog="python -m core", description="Handwriting Lab from the command line.")
     sub = ap.add_subparsers(dest="command", required=True)
     sub.add_parser("models", help="JSON list of the model bundles").set_defaults(fn=cmd_models)
+    p = sub.add_parser("run-job", help=argparse.SUPPRESS)  # a training job's process (training/jobs.py starts it)
+    p.add_argument("folder")
+    p.set_defaults(fn=cmd_run_job)
+    p = sub.add_parser("calibrate", help=argparse.SUPPRESS)  # the Train page's estimate (training/estimate.py)
+    p.add_argument("arch")
+    p.set_defaults(fn=cmd_calibrate)
     sub.add_parser("archs", help="JSON list of the architectures").set_defaults(fn=cmd_archs)
     p = sub.add_parser("datasets", help="JSON list of the datasets: present, missing, where to get them")
     p.add_argument("--download", metavar="NAME", help="download this dataset's official files first (MNIST, EMNIST)")
@@ -220,9 +297,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="the zip to write (FILE.zip)")
     p.set_defaults(fn=cmd_export)
     p = sub.add_parser("train", help="train a model headless; prints the new bundle's name last")
-    from .train_settings import add_arguments
+    from .training.settings import add_arguments
 
-    add_arguments(p)  # one flag per training setting, from its declaration (train_settings.Settings)
+    add_arguments(p)  # one flag per training setting, from its declaration (training/settings.py)
     p.set_defaults(fn=cmd_train)
     from .classroom.cli import add_class_commands
 
@@ -230,17 +307,15 @@ def build_parser() -> argparse.ArgumentParser:
     from .insight.cli import register as register_insight  # lineup, neighbours, read
 
     register_insight(sub)
+    from .serving import add_serve_command
+
+    add_serve_command(sub)  # python -m core serve: several app processes behind nginx
     return ap
 
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    args.argv = list(sys.argv[1:] if argv is None else argv)
-    try:
-        return args.fn(args)
-    except HWLabError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        return 2
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        return 130
+    args.argv = [x for x in (sys.argv[1:] if argv is None else argv) if x != "--verbose"]
+    command = " ".join(filter(None, (args.command, getattr(args, "class_command", None))))
+    quiet_start(getattr(args, "verbose", False), load_tensorflow=command not in WITHOUT_TENSORFLOW)
+    return run_reporting_errors(args.fn, args)

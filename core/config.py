@@ -44,10 +44,23 @@ def cache_dir() -> Path:
     return Path(env).expanduser().resolve() if env else Path.home() / ".cache" / "handwriting-lab" / "derived"
 
 
+def whole_number(variable: str, default: int, lo: int, hi: int) -> int:
+    """A whole-number setting from the environment, `default` when unset. Raises BadSettings with one
+    sentence when it is set to anything else than a whole number from lo to hi."""
+    from .errors import BadSettings
+
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not lo <= int(text) <= hi:
+        raise BadSettings(f"{variable} must be a whole number from {lo:,} to {hi:,}, not {text!r}.")
+    return int(text)
+
+
 def map_points() -> int:
     """HWLAB_MAP_POINTS: how many test images a new bundle's map of what it learned shows (default 2,000;
     the tests draw small maps)."""
-    return int(os.environ.get("HWLAB_MAP_POINTS") or 2000)
+    return whole_number("HWLAB_MAP_POINTS", 2000, 10, 100_000)
 
 
 def data_home() -> Path:

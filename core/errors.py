@@ -40,3 +40,4 @@ class ExplainError(HWLabError):
 
 class ExportError(HWLabError):
     """A model that one export format cannot hold (an operation its converter or runtime lacks)."""
+

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-Progress = Optional[Callable[[int, Optional[int]], None]]
+ProgressCallback = Optional[Callable[[int, Optional[int]], None]]
 
 
-def shifted(progress: Progress, start: int, total: Optional[int]) -> Progress:
+def shifted(progress: ProgressCallback, start: int, total: Optional[int]) -> ProgressCallback:
     """A callback for one part of a larger job: its (done, _) reported as (start + done, total)."""
     if progress is None:
         return None

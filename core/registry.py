@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -24,16 +25,16 @@ from typing import Optional
 import numpy as np
 
 from . import atomic, config
-from .compiled import compiled_predict
+from .model.compiled import compiled_predict
 from .errors import BadModel
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")  # always fullmatch: `$` lets a "\n" through
 REQUIRED_CARD_FIELDS = ("name", "title", "dataset", "classes")
 
 
 def check_name(name: str) -> str:
     """A bundle name is a plain folder name: letters, digits, '.', '_' and '-', no path parts."""
-    if not isinstance(name, str) or not NAME_RE.match(name) or ".." in name:
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name) or ".." in name:
         raise BadModel(f"{name!r} is not a valid model name (letters, digits, '.', '_' and '-' only).")
     return name
 
@@ -89,7 +90,27 @@ def inspect(name: str) -> Bundle:
     model = path / "model.keras"
     if not model.is_file() or model.stat().st_size == 0:
         return Bundle(name, path, card, f"{name}: model.keras is missing or empty.")
+    broken = _broken_keras(model)
+    if broken:
+        return Bundle(name, path, card, f"{name}: model.keras cannot be loaded: it is {broken}. Train or copy the model again.")
     return Bundle(name, path, card, None)
+
+
+def _broken_keras(model: Path) -> Optional[str]:
+    """Why a .keras file (a zip of config.json and the weights) is not whole, from its zip directory only (a
+    few reads, no loading), or None. A file cut short has lost its directory, which sits at the end."""
+    try:
+        with zipfile.ZipFile(model) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        return f"damaged or cut short ({exc})"
+    names = {i.filename for i in infos}
+    if "config.json" not in names or not any(n.endswith(".weights.h5") for n in names):
+        return "not a Keras model file (no config.json or weights in it)"
+    size = model.stat().st_size
+    if any(i.header_offset + i.compress_size > size for i in infos):
+        return "cut short (its files end past the end of the file)"
+    return None
 
 
 def list_bundles() -> list[Bundle]:
@@ -99,7 +120,7 @@ def list_bundles() -> list[Bundle]:
         return []
     out = []
     for p in sorted(base.iterdir()):
-        if p.is_dir() and NAME_RE.match(p.name) and not p.name.startswith("."):
+        if p.is_dir() and NAME_RE.fullmatch(p.name) and not p.name.startswith("."):
             out.append(inspect(p.name))
     return out
 
@@ -111,10 +132,31 @@ def rank(b: Bundle) -> tuple:
     return (c.get("drawn_accuracy") or 0, c.get("test_accuracy") or 0)
 
 
-def default_for(dataset: str) -> Optional[str]:
-    """The bundle the Draw page starts with for `dataset` (None when there is none usable)."""
-    usable = [b for b in list_bundles() if b.ok and b.card.get("dataset") == dataset]
+DEFAULT_DATASET = "mnist"  # the app starts on its digits; the sidebar lists this dataset first
+
+
+def default_for(dataset: str, bundles: Optional[list[Bundle]] = None) -> Optional[str]:
+    """The best bundle of `dataset` (rank: drawn, then test accuracy), or None when there is none usable.
+    `bundles`: a list_bundles() already read."""
+    usable = [b for b in (list_bundles() if bundles is None else bundles) if b.ok and b.card.get("dataset") == dataset]
     return max(usable, key=rank).name if usable else None
+
+
+def default_model(bundles: Optional[list[Bundle]] = None) -> Optional[str]:
+    """The bundle the app starts with, the one decision the sidebar, the class and the CLI share: the best
+    of DEFAULT_DATASET, else the best of any usable bundle; None when none is usable."""
+    bundles = list_bundles() if bundles is None else bundles
+    usable = [b for b in bundles if b.ok]
+    return default_for(DEFAULT_DATASET, bundles) or (max(usable, key=rank).name if usable else None)
+
+
+def arch_of(bundle: str) -> str:
+    """The architecture a bundle was built with (`train --init-from NAME` without --arch trains that one).
+    Raises BadModel for a bundle that is missing or broken."""
+    b = inspect(bundle)
+    if not b.ok:
+        raise BadModel(b.error)
+    return b.card.get("architecture", {}).get("name") or "seed002_cnn"
 
 
 def load_model(name: str):
@@ -182,7 +224,9 @@ def save_bundle(model, card: dict, history: list[dict], evaluation: Optional[dic
             final = base / unique_name(name)
             card["name"] = final.name
             (tmp / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+        atomic.sync_tree(tmp)  # on disk before the name appears: never a bundle of empty files after a power cut
         os.rename(tmp, final)
+        atomic.sync_dir(base)
         return final.name
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

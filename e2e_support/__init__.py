@@ -29,9 +29,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(env_extra: dict | None = None, timeout: float = 90.0):
-    """(process, url) of a fresh `streamlit run app.py`, once its health check answers."""
-    port = free_port()
+def start_app(env_extra: dict | None = None, timeout: float = 90.0, port: int | None = None):
+    """(process, url) of a fresh `streamlit run app.py` (on `port`, else a free one), once its health check answers."""
+    port = port or free_port()
     env = {**os.environ, **(env_extra or {})}
     log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"hwlab-e2e-{port}.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
@@ -57,6 +57,53 @@ def stop_app(proc) -> None:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def start_serve(processes: int, env_extra: dict | None = None, timeout: float = 300.0):
+    """(process, url) of `python -m core serve --processes N` on a free port, once it says its address (every
+    app process answered its health check and nginx listens)."""
+    port = free_port()
+    env = {**os.environ, **(env_extra or {})}
+    log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"hwlab-serve-{port}.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "core", "serve", "--processes", str(processes), "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:  # serve prints one line on stdout once it is up
+        line = proc.stdout.readline()
+        if line.startswith("Handwriting Lab:"):
+            return proc, url
+    proc.kill()
+    raise RuntimeError(f"serve did not start; see {log.name}")
+
+
+def stop_serve(proc, timeout: float = 60.0) -> int:
+    """SIGTERM, as a service manager stops it; its exit code."""
+    proc.terminate()
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
+
+
+def served_by(response_headers) -> int:
+    """The loopback port of the app process that answered a request through serve's nginx (X-Served-By), from
+    a response's headers (urllib's, or Playwright's lower-case dict)."""
+    return int((response_headers.get("x-served-by") or response_headers.get("X-Served-By")).rsplit(":", 1)[1])
+
+
+def app_process_on(serve_proc, port: int):
+    """The psutil.Process of serve's app process listening on `port` (None while there is none)."""
+    import psutil
+
+    for child in psutil.Process(serve_proc.pid).children():
+        try:
+            if any(c.laddr.port == port and c.status == psutil.CONN_LISTEN for c in child.net_connections("tcp")):
+                return child
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return None
 
 
 def touch_context(browser, screen: str):
@@ -86,7 +133,7 @@ def touch_stroke(cdp, points) -> None:
 
 def canvas_points(strokes, index: int, box: dict, canvas: int = 280):
     """Where a pen sample's points land on the canvas element in the page: the drawn-input protocol's placement
-    (core/strokes.py: random.Random(index) draws the scale, then x, then y), scaled to the element's box."""
+    (core/datasets/strokes.py: random.Random(index) draws the scale, then x, then y), scaled to the element's box."""
     rng = random.Random(index)
     pts = [(x, -y) for s in strokes for x, y in s]
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]

@@ -1,10 +1,10 @@
-"""Small picture factories shared by the tests."""
+"""Small picture factories and page openers shared by the tests."""
 import io
 
 import numpy as np
 from PIL import Image, ImageDraw
 
-from core.strokes import read_samples, render
+from core.datasets.strokes import read_samples, render
 from conftest import SHARED_DATA
 
 
@@ -36,3 +36,16 @@ def pen_digits(n_per_label: int = 1, labels="0123456789"):
         if len(out) >= n_per_label * len(labels):
             break
     return out
+
+
+def open_train_page():
+    """The app opened in AppTest and switched to the Train page, with no exception on the way."""
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("app_pages/train.py").run()
+    assert not at.exception, at.exception
+    return at

@@ -1,5 +1,5 @@
 """The Class page and the teacher lock through Streamlit's AppTest: with a teacher password a student finds a
-sentence instead of the Train button, a wrong password unlocks nothing (and attempts are limited), the right
+sentence instead of the Train button, a wrong password unlocks nothing (and tries are limited per address, for every session), the right
 one brings the button back; the wall shows the class's drawings with their nicknames as text, filters them,
 explains one with the Draw page's view, and lets the teacher delete."""
 import base64
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.classroom import pictures
+from core.classroom import pictures, teacher
 from core.classroom.store import open_store
 from conftest import ROOT, needs_shared
 
@@ -35,6 +35,12 @@ def tiny_models(tiny_bundle, monkeypatch):
     bundles.clear()
 
 
+@pytest.fixture(autouse=True)
+def fresh_password_tries(monkeypatch):
+    """Every AppTest session comes from 127.0.0.1: each test starts with the server's count of tries at zero."""
+    monkeypatch.setattr(teacher, "TRIES", teacher.PasswordTries())
+
+
 def page(path: str, **state) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     for k, v in state.items():
@@ -46,11 +52,8 @@ def page(path: str, **state) -> AppTest:
 
 
 def password(at, text: str) -> None:
-    """Types into the sidebar's field and presses Enter. AppTest runs a page by itself after its first run (its
-    pages-folder convention, see ui.state.page_frame): the flag makes the run go through app.py, sidebar and all.
-    The field's callback has run by then, so nothing typed is lost."""
+    """Types into the sidebar's field and presses Enter."""
     at.sidebar.text_input(key="teacher_password_field").input(text)
-    at.session_state["_left_pages_folder"] = False
     at.run()
 
 
@@ -65,7 +68,7 @@ def all_text(at) -> str:
 
 def test_students_see_a_sentence_and_the_password_brings_the_train_button(class_db, tiny_models, monkeypatch):
     monkeypatch.setenv("HWLAB_TEACHER_PASSWORD", "tulip-42")
-    at = page("pages/train.py")
+    at = page("app_pages/train.py")
     assert not train_button(at)
     assert any("The teacher starts and cancels training" in i.value for i in at.info)
     field = at.sidebar.text_input(key="teacher_password_field")
@@ -79,19 +82,25 @@ def test_students_see_a_sentence_and_the_password_brings_the_train_button(class_
     assert "tulip-42" not in all_text(at)
 
 
-def test_password_attempts_are_limited(class_db, tiny_models, monkeypatch):
+def test_password_tries_are_limited_for_every_session_of_one_address(class_db, tiny_models, monkeypatch):
+    """The count is the server's, per client address: a second session (a reload, a new tab) gets no new tries."""
     monkeypatch.setenv("HWLAB_TEACHER_PASSWORD", "tulip-42")
-    at = page("pages/train.py")
-    for i in range(5):
-        password(at, f"guess-{i}")
-    password(at, "tulip-42")  # the 6th within a minute
-    assert not train_button(at)
-    assert any("Too many attempts" in e.value for e in at.sidebar.error)
+    first, second = page("app_pages/train.py"), page("app_pages/train.py")
+    for i in range(3):
+        password(first, f"guess-{i}")
+    for i in range(2):
+        password(second, f"again-{i}")  # the 5th wrong try from this address locks it for a while
+    assert any("Too many wrong tries: try again in" in e.value for e in second.sidebar.error)
+    assert second.sidebar.text_input(key="teacher_password_field").disabled
+    fresh = page("app_pages/train.py")  # a reload: locked out all the same (the server refuses a try sent anyway:
+    assert not train_button(fresh)   # tests/test_teacher.py)
+    assert fresh.sidebar.text_input(key="teacher_password_field").disabled
+    assert any("try again in" in e.value for e in fresh.sidebar.error)
 
 
 def test_without_a_password_everything_is_open(class_db, tiny_models, monkeypatch):
     monkeypatch.delenv("HWLAB_TEACHER_PASSWORD", raising=False)
-    at = page("pages/train.py")
+    at = page("app_pages/train.py")
     assert train_button(at)
     assert not [t for t in at.sidebar.text_input if t.label == "Teacher password"]
 
@@ -119,7 +128,7 @@ def test_the_wall_shows_filters_explains_and_the_teacher_deletes(class_db, tiny_
     monkeypatch.delenv("HWLAB_TEACHER_PASSWORD", raising=False)
     _send(class_db, "**Ann**<script>", "1", 1, 0.95, tiny_models)
     fooled = _send(class_db, "ben", "7", 1, 0.9, tiny_models)  # meant 7, read 1 at 90%: a successful fool
-    at = page("pages/class.py")
+    at = page("app_pages/class.py")
     # The grid is one element; its JavaScript puts each nickname in the page with textContent (text, never
     # Markdown or HTML: tests/e2e/test_e2e_class.py reads it in Chromium).
     assert [c["student"] for c in cards(at)] == ["ben", "**Ann**<script>"]  # newest first
@@ -148,7 +157,7 @@ def test_the_wall_shows_filters_explains_and_the_teacher_deletes(class_db, tiny_
 def test_the_wall_is_read_only_for_students_and_new_sessions_archive(class_db, tiny_models, monkeypatch):
     _send(class_db, "ann", "1", 1, 0.95, tiny_models)
     monkeypatch.setenv("HWLAB_TEACHER_PASSWORD", "tulip-42")
-    at = page("pages/class.py")
+    at = page("app_pages/class.py")
     assert any("The teacher manages the class session" in i.value for i in at.info)
     assert not [b for b in at.button if b.label == "Start a new class session"]
     password(at, "tulip-42")
@@ -160,7 +169,7 @@ def test_the_wall_is_read_only_for_students_and_new_sessions_archive(class_db, t
 
 def test_an_unreachable_database_is_a_sentence_and_drawing_still_works(tiny_models, monkeypatch):
     monkeypatch.setenv("HWLAB_DB_URL", "postgresql+psycopg://u:pw@127.0.0.1:1/class")
-    at = page("pages/class.py")
+    at = page("app_pages/class.py")
     assert any("cannot be used right now" in e.value for e in at.error)
-    at.switch_page("pages/draw.py").run()
+    at.switch_page("app_pages/draw.py").run()
     assert not at.exception and at.text_input(key="class_nickname_field").label == "Your name"

@@ -16,7 +16,7 @@ def test_pages_start_from_the_sidebars_dataset(monkeypatch, tmp_path):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.session_state["model_name"] = "emnist-letters-hwnet"  # the sidebar: EMNIST Letters
     at.run()
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     assert not at.exception, at.exception
     assert at.selectbox(key="train_dataset").value == "emnist-letters"
     at.selectbox(key="train_dataset").set_value("sklearn-digits").run()  # the page's own choice is kept...

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from ui.views import PLACEHOLDER
+from ui.prediction import PLACEHOLDER
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -71,7 +71,8 @@ def test_presenter_view_from_the_link_and_the_toggle(monkeypatch):
     at.run()
     assert not at.exception
     assert at.sidebar.toggle(key="present").value is True
-    assert "font-size: 9rem" in _style(at)  # the prediction in large type
+    assert "font-size: 9rem" in _style(at)  # the prediction in large type, and the captions around it
+    assert ".st-key-answer_canvas [data-testid=\"stImageCaption\"]" in _style(at)
     at.sidebar.toggle(key="present").set_value(False).run()
     assert "present" not in at.query_params and "font-size: 9rem" not in _style(at)
     at.sidebar.toggle(key="present").set_value(True).run()

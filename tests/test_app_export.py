@@ -36,7 +36,7 @@ def test_use_this_model_elsewhere(models_dir, monkeypatch):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
     at.session_state["model_name"] = SMALL
     _run(at)
-    at.switch_page("pages/models.py")
+    at.switch_page("app_pages/models.py")
     _run(at)
     assert any(h.value == "Use this model elsewhere" for h in at.subheader)
     picker = at.selectbox(key="export_model")

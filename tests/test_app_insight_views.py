@@ -33,7 +33,7 @@ def few_models(tmp_path, monkeypatch):
 def _view(model: str, x_file: str, view: str):
     import numpy as np
 
-    from ui.insight_view import show_insights
+    from ui.insight.more import show_insights
     from ui.state import predictor
 
     show_insights(predictor(model), np.load(x_file), "t", picture=None)
@@ -49,7 +49,7 @@ def _open_view(tmp_path, model: str, x: np.ndarray, view: str) -> AppTest:
 
 
 def _digit_input(label: str) -> np.ndarray:
-    from core.preprocess import prepare
+    from core.model.preprocess import prepare
 
     return prepare(dict(pen_digits(1, label))[label], "mnist").x
 
@@ -77,10 +77,18 @@ def test_neighbours_view_shows_k_training_images(few_models, tmp_path):
     assert sum(" · #" in c for c in _image_captions(at)) == 8
 
 
-def test_neighbours_view_says_when_the_data_is_missing(few_models, tmp_path, monkeypatch):
-    monkeypatch.setenv("HWLAB_DATA_DIR", str(tmp_path / "nothing"))
+def test_neighbours_view_works_offline_from_the_shipped_sample_and_says_calmly_what_it_needs(
+        few_models, tmp_path, monkeypatch):
+    from core.datasets import shipped_sample
+
+    monkeypatch.setenv("HWLAB_DATA_DIR", str(tmp_path / "nothing"))  # a fresh install: MNIST never downloaded
     at = _open_view(tmp_path, "mnist-keras-example-cnn", _digit_input("2"), "neighbours")
-    assert at.error and "training set on disk" in at.error[0].value and "MNIST" in at.error[0].value
+    assert not at.error and sum(" · #" in c for c in _image_captions(at)) == 8
+    assert any("6,000 training images of the mnist sample shipped with the app" in c for c in _captions(at)), _captions(at)
+    monkeypatch.setattr(shipped_sample, "FILE", tmp_path / "no-sample.npz")  # neither: said calmly, with a way
+    monkeypatch.setenv("HWLAB_DATA_DIR", str(tmp_path / "nothing-either"))  # (a new key of the view's cache)
+    at = _open_view(tmp_path, "mnist-keras-example-cnn", _digit_input("2"), "neighbours")
+    assert not at.error and "not on this machine" in at.info[0].value and "MNIST" in at.info[0].value
 
 
 def test_feature_map_view_draws_the_map_with_a_star(few_models, tmp_path):
@@ -103,7 +111,7 @@ def test_feature_map_view_without_a_map_says_how_to_draw_one(few_models, tmp_pat
 
 def test_a_click_on_the_map_picks_that_test_image():
     from core.insight import feature_map as fm
-    from ui.feature_map_view import PICK, clicked, figure
+    from ui.insight.feature_map import PICK, clicked, figure
 
     m = fm.load("mnist-keras-example-cnn")
     rows = figure(m, None)["layer"][0]["data"]["values"]
@@ -115,7 +123,7 @@ def test_a_click_on_the_map_picks_that_test_image():
 def _reading(model: str, picture_file: str):
     import numpy as np
 
-    from ui.several_characters import show_reading
+    from ui.draw.several_characters import show_reading
     from ui.state import predictor
 
     show_reading(predictor(model), np.load(picture_file), "t")
@@ -141,3 +149,28 @@ def test_draw_page_switches_to_several_characters(few_models, monkeypatch):
     assert not at.exception, [e.value for e in at.exception]
     assert any("Write a number or a word" in i.value for i in at.info)
     assert not any(s.key == "draw-insight" for s in at.segmented_control)
+
+
+def _upload_hint(model: str, picture_file: str):
+    import numpy as np
+
+    from ui.draw.several_characters import several_characters_hint
+    from ui.state import predictor
+
+    several_characters_hint(predictor(model), np.load(picture_file), "upload")
+
+
+def test_an_uploaded_picture_of_several_characters_offers_to_read_each(few_models, tmp_path):
+    digits = dict(pen_digits(1, "205"))
+    wide = np.concatenate([digits[c] for c in "205"], axis=1)
+    np.save(tmp_path / "wide.npy", wide)
+    at = AppTest.from_function(_upload_hint, args=("mnist-keras-example-cnn", str(tmp_path / "wide.npy")),
+                               default_timeout=240).run()
+    offer = at.toggle(key="upload-several")
+    assert "3 characters" in offer.label and not at.metric
+    offer.set_value(True).run()
+    assert not at.exception and at.metric[0].value == "205"
+    np.save(tmp_path / "one.npy", digits["2"])  # one character: no offer
+    at = AppTest.from_function(_upload_hint, args=("mnist-keras-example-cnn", str(tmp_path / "one.npy")),
+                               default_timeout=240).run()
+    assert not at.toggle and not at.exception

@@ -61,7 +61,7 @@ def _run(at: AppTest, model: str = MODEL, page: str | None = None) -> AppTest:
 
 # ---------------------------------------------------------------- Models page
 def test_models_page_table_and_curves(monkeypatch):
-    at = _open(monkeypatch, "pages/models.py")
+    at = _open(monkeypatch, "app_pages/models.py")
     assert at.title[0].value.endswith("Models")
     table = _frame(at, "architecture")
     assert set(table["model"]) == {p.name for p in SHIPPED.iterdir() if (p / "card.json").is_file()}
@@ -87,7 +87,7 @@ def test_models_page_table_and_curves(monkeypatch):
 
 # ---------------------------------------------------------------- Evaluation page, offline
 def test_evaluation_page_offline_confusion_report_pairs_and_explorer(monkeypatch, tmp_path):
-    at = _open(monkeypatch, "pages/evaluation.py", data=tmp_path / "no-data")
+    at = _open(monkeypatch, "app_pages/evaluation.py", data=tmp_path / "no-data")
     assert at.title[0].value.endswith("Evaluation")
     assert not [b for b in at.button if b.key == "evaluate_afresh"]  # no dataset: no fresh evaluation
     assert any("not on disk" in c.value for c in at.caption)
@@ -132,13 +132,13 @@ def test_evaluation_page_offline_confusion_report_pairs_and_explorer(monkeypatch
     shap_maps = [c for c in _image_captions(at) if c.startswith("SHAP for")]
     assert len(shap_maps) == 3
     assert any("Red pixels push the model" in c.value for c in at.caption)
-    assert any("Conv2D" in c for c in _image_captions(at))  # feature-map grids
+    assert any("convolution" in c and "maps of" in c for c in _image_captions(at))  # feature-map grids
 
 
 def test_evaluation_page_of_a_letters_model(monkeypatch, tmp_path):
     if not (SHIPPED / "emnist-letters-hwnet").is_dir():
         pytest.skip("no letters model")
-    at = _open(monkeypatch, "pages/evaluation.py", model="emnist-letters-hwnet", data=tmp_path / "no-data")
+    at = _open(monkeypatch, "app_pages/evaluation.py", model="emnist-letters-hwnet", data=tmp_path / "no-data")
     assert at.selectbox(key="cell_true").options[-1] == "Z"
     assert len(_frame(at, "recall")) == 28
 
@@ -148,7 +148,7 @@ def test_evaluate_afresh_makes_correct_predictions_browsable(monkeypatch, tiny_b
     src, name = tiny_bundle
     models = tmp_path / "models"
     shutil.copytree(src, models)
-    at = _open(monkeypatch, "pages/evaluation.py", model=name, models=models)
+    at = _open(monkeypatch, "app_pages/evaluation.py", model=name, models=models)
     at.button(key="evaluate_afresh").click()
     at = _run(at, name)
     assert at.button_group(key="eval_source").value == "fresh"
@@ -161,14 +161,14 @@ def test_evaluate_afresh_makes_correct_predictions_browsable(monkeypatch, tiny_b
 
 
 def test_explaining_an_example_of_a_linear_model_shows_its_templates(monkeypatch, tmp_path):
-    at = _open(monkeypatch, "pages/evaluation.py", model="mnist-logreg_l2", data=tmp_path / "no-data")
+    at = _open(monkeypatch, "app_pages/evaluation.py", model="mnist-logreg_l2", data=tmp_path / "no-data")
     next(b for b in at.button if b.key and b.key.startswith("mis-explain-")).click()
     at = _run(at, "mnist-logreg_l2")
     captions = _image_captions(at)
     assert len([c for c in captions if c.startswith("SHAP for")]) == 3
     assert [c for c in captions if c in [str(i) for i in range(10)]] == [str(i) for i in range(10)]  # 10 templates
     assert any("What the first layer looks for" in m.value for m in at.markdown)
-    assert not any("Conv2D" in c for c in captions)  # no feature maps: a linear model has none
+    assert not any("maps of" in c for c in captions)  # no feature maps: a linear model has none
 
 
 def test_broken_evaluation_files_are_said_not_raised(monkeypatch, tiny_bundle, tmp_path):
@@ -176,8 +176,26 @@ def test_broken_evaluation_files_are_said_not_raised(monkeypatch, tiny_bundle, t
     models = tmp_path / "models"
     shutil.copytree(src, models)
     (models / name / "misclassified.npz").write_bytes(b"not a zip")
-    at = _open(monkeypatch, "pages/evaluation.py", model=name, models=models, data=tmp_path / "no-data")
+    at = _open(monkeypatch, "app_pages/evaluation.py", model=name, models=models, data=tmp_path / "no-data")
     assert "confusion_chart" in {c.key for c in _elements(at, "plotly_chart")}  # the matrix still stands
     (models / name / "evaluation.json").write_text("{not json")
     at = _run(at, name)
     assert any("evaluation.json cannot be read" in e.value for e in at.error)
+
+
+@needs_shared
+def test_with_a_teacher_set_the_heavy_work_is_the_teachers(monkeypatch):
+    """A student gets the stored evaluation and the quick SHAP methods; the unlocked teacher gets the whole test
+    set afresh and the Partition explainer."""
+    monkeypatch.setenv("HWLAB_TEACHER_PASSWORD", "tulip-42")
+    at = _open(monkeypatch, "app_pages/evaluation.py", model="mnist-logreg_l2")
+    assert not [b for b in at.button if b.key == "evaluate_afresh"]
+    assert any("The teacher evaluates afresh" in c.value for c in at.caption)
+    next(b for b in at.button if b.key and b.key.startswith("mis-explain-")).click()
+    at = _run(at, "mnist-logreg_l2")
+    shap_methods = lambda: next(r for r in at.radio if r.label == "SHAP method").options  # noqa: E731
+    assert shap_methods() and not any("Partition" in o for o in shap_methods())
+    at.session_state["teacher_unlocked"] = True  # what the right password does (tests/test_app_class.py)
+    at = _run(at, "mnist-logreg_l2")
+    assert [b for b in at.button if b.key == "evaluate_afresh"]
+    assert any("Partition" in o for o in shap_methods())

@@ -1,4 +1,4 @@
-"""The class's core pieces without a browser: the teacher password and attempt limit, the send limit, the wall's
+"""The class's core pieces without a browser: the teacher password, the send limit, the wall's
 figures, the class-drawings dataset (whole students held out; mixed with the model's own data for fine-tuning),
 and the `python -m core class ...` commands (add, list, export without names, clear, import)."""
 import json
@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from core import datasets
-from core.classroom import dataset as class_dataset
 from core.datasets import class_drawings
 from core.classroom import teacher, wall
 from core.classroom.limits import RateLimit
@@ -32,13 +31,6 @@ def test_the_teacher_password_from_the_environment_first(monkeypatch):
     monkeypatch.setenv("HWLAB_TEACHER_PASSWORD", "env-pw")
     assert teacher.configured("from-secrets") == "env-pw"
     assert teacher.matches("env-pw", "env-pw") and not teacher.matches("env-p", "env-pw")
-
-
-def test_five_attempts_a_minute_then_wait():
-    u = teacher.Unlocker()
-    assert [u.check("no", "pw", now=t) for t in range(5)] == ["wrong"] * 5
-    assert u.check("pw", "pw", now=10) == "wait" and 49 < u.wait_s(now=10) <= 60
-    assert u.check("pw", "pw", now=61) == "ok"  # a minute after the first attempt
 
 
 def test_twenty_sends_a_minute():
@@ -125,16 +117,43 @@ def test_class_drawings_dataset_holds_out_whole_students(class_db):
 
 
 @needs_shared
+def test_offline_fine_tuning_mixes_in_the_shipped_mnist_sample_and_says_when_nothing_can_be(
+        class_db, tiny_bundle, monkeypatch, tmp_path):
+    from core.datasets import shipped_sample as base_sample
+
+    models, name = tiny_bundle  # learned from MNIST
+    monkeypatch.setenv("HWLAB_MODELS_DIR", str(models))
+    _fill(class_db, students=5)
+    ds = datasets.load("class-drawings")
+    monkeypatch.setenv("HWLAB_DATA_DIR", str(tmp_path / "fresh-install"))  # MNIST was never downloaded
+    assert not datasets.on_disk("mnist") and base_sample.FILE.stat().st_size < 3e6  # a few MB at most
+    mixed = datasets.spec("class-drawings").for_fine_tuning(ds, name)
+    assert len(mixed.train) == class_drawings.CLASS_REPEAT * len(ds.train) + class_drawings.BASE_MIN
+    assert any("shipped with the app" in n and "MNIST" in n for n in mixed.notes), mixed.notes
+    assert class_drawings.missing_base_sentence(name) is None
+    train, test = base_sample.load("mnist")
+    assert len(train) == 6000 and len(test) == 2000 and np.bincount(train.y).tolist() == [600] * 10
+    # a model whose own data is neither here nor shipped: said before the run, and in the card's notes
+    monkeypatch.setattr(base_sample, "FILE", tmp_path / "no-sample.npz")
+    said = class_drawings.missing_base_sentence(name)
+    assert said and "is not on this machine" in said and "Datasets page" in said
+    alone = datasets.spec("class-drawings").for_fine_tuning(ds, name)
+    assert len(alone.train) == class_drawings.CLASS_REPEAT * len(ds.train)
+    assert any(n.startswith("Trained on the class's drawings alone") for n in alone.notes)
+
+
+@needs_shared
 def test_fine_tuning_data_mixes_in_the_models_own(class_db, tiny_bundle, monkeypatch):
     models, name = tiny_bundle
     monkeypatch.setenv("HWLAB_MODELS_DIR", str(models))
     _fill(class_db, students=5)
     ds = datasets.load("class-drawings")
-    mixed = class_dataset.with_base_data(ds, name)
+    mixed = datasets.load("class-drawings", init_from=name)  # as fine-tuning `name` on them trains
     assert len(mixed.test) == len(ds.test)  # the held-out students only
-    assert len(mixed.train) == class_dataset.CLASS_REPEAT * len(ds.train) + class_dataset.BASE_MIN
+    assert len(mixed.train) == class_drawings.CLASS_REPEAT * len(ds.train) + class_drawings.BASE_MIN
     assert any("MNIST" in n for n in mixed.notes)
-    assert class_dataset.with_base_data(datasets.load("sklearn-digits"), name).name == "sklearn-digits"
+    plain = datasets.load("sklearn-digits")
+    assert len(datasets.load("sklearn-digits", init_from=name).train) == len(plain.train)  # other data as it is
 
 
 @needs_shared
@@ -169,5 +188,8 @@ def test_the_class_commands(class_db, tiny_bundle, tmp_path, monkeypatch, capsys
     back = class_db.drawings()
     assert [(d.student, d.label) for d in back] == [("student-01", "3"), ("student-02", "7")]
     capsys.readouterr()
+    assert main(["class", "import", str(out)]) == 0  # the same zip again: its drawings are there once, and said
+    assert json.loads(capsys.readouterr().out) == {"imported": 0, "already_there": 2, "model": name}
+    assert class_db.count(all_sessions=True) == 2
     assert main(["class", "import", str(tmp_path / "3.png")]) == 2
     assert "not a zip" in capsys.readouterr().err

@@ -53,18 +53,20 @@ def test_predict_with_the_shipped_model_reads_drawn_digits(digit_files, monkeypa
         assert r["top"][0][1] >= r["top"][1][1] >= r["top"][2][1]
 
 
-def test_unreadable_pictures_get_an_error_line_and_the_rest_is_predicted(tiny_bundle, digit_files, tmp_path,
-                                                                        monkeypatch, capsys):
+def test_unreadable_pictures_get_a_sentence_on_stderr_and_the_rest_is_predicted(tiny_bundle, digit_files, tmp_path,
+                                                                               monkeypatch, capsys):
     models, name = tiny_bundle
     monkeypatch.setenv("HWLAB_MODELS_DIR", str(models))
     bad = tmp_path / "bad.png"
     bad.write_text("not a picture")
     missing = tmp_path / "missing.png"
     files = [digit_files[0][0], str(bad), str(missing), digit_files[1][0]]
-    code, out, _ = run_cli(capsys, "predict", "--model", name, *files)
+    code, out, err = run_cli(capsys, "predict", "--model", name, *files)
     rows = {r["file"]: r for r in map(json.loads, out.splitlines())}
-    assert code == 2
-    assert "error" in rows[str(bad)] and "error" in rows[str(missing)]
+    assert code == 2 and set(rows) == {digit_files[0][0], digit_files[1][0]}  # results only on stdout
+    said = err.splitlines()  # one sentence a picture that could not be read, as every command says errors
+    assert len(said) == 2 and all(line.startswith("error: ") for line in said)
+    assert str(bad) in said[0] and str(missing) in said[1] and "Traceback" not in err
     assert rows[digit_files[0][0]]["label"] in [str(i) for i in range(10)]
     assert rows[digit_files[1][0]]["label"] in [str(i) for i in range(10)]
 
@@ -112,7 +114,14 @@ def test_the_real_command_line(tiny_bundle, digit_files):
     r = subprocess.run([sys.executable, "-m", "core", "predict", "--model", name, digit_files[0][0], "/nonexistent.png"],
                        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     lines = [json.loads(line) for line in r.stdout.splitlines()]
-    assert r.returncode == 2 and len(lines) == 2 and "label" in lines[0] and "error" in lines[1]
+    assert r.returncode == 2 and len(lines) == 1 and "label" in lines[0]
+    assert r.stderr == "error: cannot read /nonexistent.png: No such file or directory\n"  # and nothing else:
+    # TensorFlow's start-up lines (oneDNN, absl) stay out of a user's terminal ...
+    env_verbose = {**env, "HWLAB_VERBOSE": "1"}
+    env_verbose.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    r = subprocess.run([sys.executable, "-m", "core", "predict", "--model", name, digit_files[0][0]], cwd=ROOT,
+                       env=env_verbose, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and "oneDNN" in r.stderr  # ... unless asked for (the README names HWLAB_VERBOSE)
     r = subprocess.run([sys.executable, "-m", "core", "predict", "--model", "../../etc", "a.png"], cwd=ROOT, env=env,
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 2 and "not a valid model name" in r.stderr
@@ -126,3 +135,47 @@ def test_training_into_a_log_writes_one_line_per_epoch(models_dir, capsys):
     assert "\r" not in err
     assert [line.split(":")[0] for line in err.splitlines() if line.startswith("epoch ")] == ["epoch 1/2", "epoch 2/2"]
     assert not any(line.startswith("training ") for line in err.splitlines())  # no per-batch bar
+
+
+@pytest.mark.parametrize("value", ["abc", "-5", "0"])
+def test_settings_from_the_environment_out_of_range_are_one_sentence(value, models_dir, monkeypatch, capsys):
+    from core.training import jobs
+    from core.training.cpu_share import train_threads
+    from core.errors import BadSettings
+    from core.insight import feature_map
+
+    monkeypatch.setenv("HWLAB_MAP_POINTS", value)
+    assert feature_map.main(["mnist-hwnet"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: HWLAB_MAP_POINTS must be a whole number from 10 to 100,000, not {value!r}.\n"
+    monkeypatch.delenv("HWLAB_MAP_POINTS")
+    monkeypatch.setenv("HWLAB_TRAIN_THREADS", value)
+    with pytest.raises(BadSettings, match="HWLAB_TRAIN_THREADS must be a whole number"):
+        train_threads()
+    monkeypatch.setenv("HWLAB_JOBS_DIR", str(models_dir.parent / "jobs"))
+    with pytest.raises(BadSettings):  # a Train page job: the sentence, before any folder or process
+        jobs.start({"dataset": "sklearn-digits", "arch": "mlp", "epochs": 1})
+    assert not (models_dir.parent / "jobs").exists() or list((models_dir.parent / "jobs").iterdir()) == []
+
+
+def test_feature_map_of_an_unknown_model_is_a_sentence(models_dir, capsys):
+    from core.insight import feature_map
+
+    assert feature_map.main(["no-such-model"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: There is no model called 'no-such-model'") and err.count("\n") == 1
+
+
+def test_bad_pictures_and_labels_are_refused_before_the_model_is_loaded(tmp_path, monkeypatch, capsys):
+    """A picture that cannot be read, or a label the model does not have, is said without loading TensorFlow and
+    the model (seconds on a loaded machine, for an answer the card already gives)."""
+    from core import registry
+
+    monkeypatch.setenv("HWLAB_MODELS_DIR", str(Path(__file__).resolve().parent.parent / "models"))
+    monkeypatch.setattr(registry, "Predictor", lambda name: pytest.fail("the model was loaded"))
+    (tmp_path / "text.png").write_text("not a picture")
+    code, _, err = run_cli(capsys, "predict", "--model", "mnist-hwnet", str(tmp_path / "text.png"))
+    assert code == 2 and "is not a picture we can read" in err
+    code, _, err = run_cli(capsys, "class", "add", "--model", "mnist-hwnet", "--label", "Z", "--student", "ann",
+                           str(tmp_path / "text.png"))
+    assert code == 2 and "'Z' is not one of the model's classes" in err

@@ -1,7 +1,7 @@
-"""core/cpu_share.py: a training job beside the app steps aside while the class draws."""
+"""core/training/cpu_share.py: a training job beside the app steps aside while the class draws."""
 import time
 
-from core import cpu_share
+from core.training import cpu_share
 
 
 def test_the_app_marks_busy_and_the_mark_fades(tmp_path, monkeypatch):

@@ -13,9 +13,9 @@ import pytest
 from conftest import SHARED_DATA, needs_shared
 from core import datasets
 from core.datasets import emnist, mnist
-from core.download import download
+from core.datasets.download import download
 from core.errors import DatasetMissing, DownloadError
-from core.idx import write_idx
+from core.datasets.idx import write_idx
 
 GOOD = bytes(range(256)) * 400  # 102,400 bytes
 GOOD_MD5 = "md5:" + hashlib.md5(GOOD).hexdigest()
@@ -139,6 +139,14 @@ def test_the_next_address_is_tried_and_every_failure_is_named(server, tmp_path, 
     assert leftovers(tmp_path) == ["good.bin"]
 
 
+def test_the_same_failure_from_every_address_is_said_once(tmp_path, closed_port_url):
+    urls = [closed_port_url + "/a/good.bin", closed_port_url + "/b/good.bin", closed_port_url + "/c/good.bin"]
+    with pytest.raises(DownloadError) as err:  # offline: every mirror fails the same way
+        download(urls, tmp_path / "x.bin", GOOD_MD5)
+    msg = str(err.value)
+    assert msg.count("offline?") == 1 and all(u in msg for u in urls), msg
+
+
 # ---------------------------------------------------------------- MNIST and EMNIST through the server
 @pytest.fixture
 def empty_data(tmp_path, monkeypatch):
@@ -234,8 +242,9 @@ def test_the_datasets_page_downloads_a_missing_dataset(server, empty_data, monke
     monkeypatch.setenv("HWLAB_MODELS_DIR", str(ROOT / "models"))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    at.switch_page("pages/datasets.py").run()
-    assert not at.exception and str(empty_data / "mnist") in at.error[0].value and server.url in at.error[0].value
+    at.switch_page("app_pages/datasets.py").run()
+    assert not at.exception and not at.error  # nothing was tried yet: said calmly, no red box
+    assert str(empty_data / "mnist") in at.info[0].value and server.url in at.info[0].value
     assert not at.metric
     next(b for b in at.button if b.label.startswith("Download")).click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -255,7 +264,7 @@ def test_a_failed_download_on_the_page_leaves_one_error_and_no_progress_bar(empt
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.session_state["datasets-name"] = "mnist"
     at.run()
-    at.switch_page("pages/datasets.py").run()
+    at.switch_page("app_pages/datasets.py").run()
     button = next(b for b in at.button if b.label.startswith("Download"))
     size = button.label.split("about ")[1].split(" MB")[0]
     assert f"about {size} MB" in " ".join(c.value for c in at.caption)  # the page's text says the same size

@@ -1,13 +1,16 @@
-"""core.explain: SHAP attributions (shapes, order, sums and signs), backgrounds offline and with data,
+"""core.insight.explain: SHAP attributions (shapes, order, sums and signs), backgrounds offline and with data,
 activations of every zoo architecture, filters and weight templates, and the evaluation browser."""
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from core import datasets, evaluation, explain, pictures, registry, zoo
-from core.compiled import compiled_call
-from tests.conftest import needs_shared
+from core import datasets, registry
+from core.model import evaluation, pictures, zoo
+from core.insight import explain
+from core.model.input import one_image
+from core.model.compiled import compiled_call
+from tests.conftest import TEST_DATA, needs_shared
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "models"
@@ -41,9 +44,9 @@ def small_cnn():
 
 @pytest.fixture(scope="module")
 def mnist():
-    ds = datasets.load_offline("mnist") if (ROOT.parent / "shared" / "datasets" / "mnist").is_dir() else None
+    ds = datasets.load_offline("mnist") if (TEST_DATA / "mnist").is_dir() else None
     if ds is None:
-        pytest.skip("../shared/datasets/mnist is not here")
+        pytest.skip("MNIST is not in the test data folder")
     return ds
 
 
@@ -55,15 +58,6 @@ def _confident_digit(model, ds, k=0):
 
 
 # ---------------------------------------------------------------- inputs
-def test_as_input_accepts_the_usual_shapes_and_refuses_others():
-    for a in (np.zeros((28, 28)), np.zeros((28, 28, 1)), np.zeros((1, 28, 28)), np.zeros((1, 28, 28, 1))):
-        x = explain.as_input(a)
-        assert x.shape == (1, 28, 28, 1) and x.dtype == np.float32
-    assert explain.as_input(np.full((28, 28), 255, np.uint8)).max() == pytest.approx(1.0)
-    with pytest.raises(explain.ExplainError):
-        explain.as_input(np.zeros((2, 28, 28)))
-
-
 def test_unknown_method_is_a_sentence():
     with pytest.raises(explain.ExplainError, match="Unknown explanation method"):
         explain.Explainer(zoo.build("logreg_l2", 10), np.zeros((1, 28, 28, 1), np.float32), "lime")
@@ -243,10 +237,9 @@ def test_attribution_picture_is_red_for_support_and_blue_against():
     v[5, 5], v[20, 20] = 1.0, -1.0
     img = pictures.attribution_rgb(x, v, vmax=1.0, scale=2)
     assert img.shape == (56, 56, 3) and img.dtype == np.uint8
-    r, g, b = img[11, 11]
-    assert r > 200 and b < 120  # red
-    r, g, b = img[41, 41]
-    assert b > 200 and r < 60  # blue
+    # the ends of ColorBrewer's RdBu (colour-blind safe): dark red for, dark blue against
+    assert (img[11, 11] == np.round(pictures.RED * 255)).all() and img[11, 11, 0] > 2 * img[11, 11, 2]
+    assert (img[41, 41] == np.round(pictures.BLUE * 255)).all() and img[41, 41, 2] > 2 * img[41, 41, 0]
     assert (img[30, 5] == 255).all()  # no attribution, no ink: white paper
 
 
@@ -307,6 +300,6 @@ def test_our_gradient_path_gives_exactly_shaps_values(small_cnn):
     e = explain.Explainer(model, bg, "gradient", nsamples=24)
     a = e.explain(mis["images"][7], seed=5)
     ref = shap.GradientExplainer(model, bg, batch_size=24)
-    v, _ = ref.shap_values(explain.as_input(mis["images"][7]), nsamples=24, ranked_outputs=np.array([a.classes]),
+    v, _ = ref.shap_values(one_image(mis["images"][7]), nsamples=24, ranked_outputs=np.array([a.classes]),
                            output_rank_order="custom", rseed=5)
     np.testing.assert_allclose(np.asarray(v)[0, ..., 0, :].transpose(2, 0, 1), a.values, atol=1e-6)

@@ -117,7 +117,7 @@ def _zip_preprocess():
 def test_the_zips_preprocessing_frames_pictures_like_the_app(style):
     from PIL import Image
 
-    from core import preprocess
+    from core.model import preprocess
 
     zip_pre = _zip_preprocess()
     for _, rgba in pen_digits(2):
@@ -162,7 +162,9 @@ def test_a_format_that_cannot_hold_a_layer_says_so_and_the_others_still_work(mod
 # ---------------------------------------------------------------- the class's own model
 @needs_shared
 def test_the_classs_fine_tuned_model_exports_the_same_way(tiny_bundle, tmp_path, monkeypatch):
-    from core import preprocess, training
+    from core.model import preprocess
+    from core.training.run import train
+    from core.training.settings import Settings
     from core.classroom import finetune
     from core.classroom.store import open_store
 
@@ -175,7 +177,7 @@ def test_the_classs_fine_tuned_model_exports_the_same_way(tiny_bundle, tmp_path,
         x = (preprocess.prepare(rgba, "mnist").x[0, :, :, 0] * 255).astype(np.uint8)
         store.add(f"kid{i % 4}", label, x, "mnist", start, [str(d) for d in range(10)], np.full(10, 0.1))
     settings = dict(finetune.settings_for(start, epochs=1), limit=600)
-    tuned = training.train(training.Settings(**settings))
+    tuned = train(Settings(**settings))
     assert registry.inspect(tuned).card["dataset"] == "class-drawings"
     with zipfile.ZipFile(io.BytesIO(export.build_zip(tuned, "onnx"))) as zf:
         onnx_file = tmp_path / "tuned.onnx"

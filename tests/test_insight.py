@@ -116,7 +116,10 @@ def test_nearest_examples_find_the_image_itself_and_are_cached(shipped):
 
 
 def test_nearest_examples_say_when_the_dataset_is_missing(shipped, monkeypatch, tmp_path):
+    from core.datasets import shipped_sample
+
     monkeypatch.setenv("HWLAB_DATA_DIR", str(tmp_path / "nothing"))
+    monkeypatch.setattr(shipped_sample, "FILE", tmp_path / "no-sample.npz")  # nor the sample shipped with the app
     with pytest.raises(DatasetMissing, match="MNIST"):
         Neighbours(Predictor(READER))
 
@@ -125,7 +128,7 @@ def test_nearest_examples_say_when_the_dataset_is_missing(shipped, monkeypatch, 
 def test_a_new_bundle_gets_its_map_and_the_map_places_inputs(tiny_bundle, monkeypatch):
     models, name = tiny_bundle
     monkeypatch.setenv("HWLAB_MODELS_DIR", str(models))
-    m = feature_map.load(name)  # drawn by training.train, right after saving the bundle
+    m = feature_map.load(name)  # drawn right after the save, by the callers of training (tests/conftest.py)
     assert m is not None and m.xy.shape == (len(m.label), 2)
     assert len(m.label) == 10 * (config.map_points() // 10)  # stratified: as many of each digit
     assert np.bincount(m.label, minlength=10).min() > 0 and m.images.shape == (len(m.label), 28, 28)
@@ -179,12 +182,19 @@ def test_cli_lineup_neighbours_read(shipped, tmp_path, capsys):
 def test_cli_insight_errors_are_sentences(shipped, tmp_path, capsys, monkeypatch):
     bad = tmp_path / "notes.png"
     bad.write_text("not a picture")
-    code, rows, _ = _run(capsys, "read", "--model", READER, str(bad), str(tmp_path / "absent.png"))
-    assert code == 2 and len(rows) == 2 and all("error" in r for r in rows)
+    code, rows, err = _run(capsys, "read", "--model", READER, str(bad), str(tmp_path / "absent.png"))
+    assert code == 2 and rows == [] and len(err.splitlines()) == 2 and all(
+        line.startswith("error: ") for line in err.splitlines())
     code, _, err = _run(capsys, "lineup", "--dataset", "no-such-set", str(bad))
     assert code == 2 and err.startswith("error: No usable model") and "Traceback" not in err
     monkeypatch.setenv("HWLAB_DATA_DIR", str(tmp_path / "nothing"))
+    from core.datasets import shipped_sample
+
+    monkeypatch.setattr(shipped_sample, "FILE", tmp_path / "no-sample.npz")  # nor the sample shipped with the app
     code, _, err = _run(capsys, "neighbours", "--model", READER, str(bad))
     assert code == 2 and "MNIST" in err and err.count("\n") == 1
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as stop:
         main(["neighbours", "--model", READER, "--k", "0", str(bad)])
+    err = capsys.readouterr().err  # one sentence, not the whole usage before it
+    assert stop.value.code == 2 and err.count("\n") == 1 and "--k must be a whole number from 1 to 100" in err
+    assert "usage:" not in err

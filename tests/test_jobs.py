@@ -1,4 +1,4 @@
-"""Background training jobs (core.jobs): real worker processes on tiny slices of MNIST, on the CPU.
+"""Background training jobs (core.training.jobs): real worker processes on tiny slices of MNIST, on the CPU.
 
 Started, followed, cancelled; killed with SIGKILL; failing at run time; refused before start; two at once.
 Every one leaves the models folder as it was, and the machine's training lock free."""
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from core import jobs
+from core.training import jobs
 from core.errors import BadSettings, Busy
 from conftest import needs_shared
 
@@ -145,6 +145,13 @@ def test_a_setting_that_fails_at_run_time_ends_failed_with_a_message(dirs, tmp_p
     assert "train.csv" in job.message and "Traceback" not in job.log_tail()
     assert job.events()[-1] == {**job.events()[-1], "event": "failed", "message": job.message}
     assert snapshot(models) == before and jobs.holder() is None
+    # the ended worker leaves no zombie (`<defunct>`) behind in the app's process: looking at jobs reaps it
+    pid, stat = job.pid, Path(f"/proc/{job.pid}/stat")
+    deadline = time.time() + 60
+    while stat.exists() and time.time() < deadline:
+        jobs.get(job.id)
+        time.sleep(0.2)
+    assert pid and not stat.exists(), stat.read_text()
 
 
 def test_job_ids_from_outside_never_become_paths(dirs):
@@ -170,7 +177,7 @@ def test_the_command_line_equivalent_names_every_changed_setting():
 def test_a_job_that_says_it_ended_no_longer_holds_the_lock(dirs, monkeypatch):
     """Whoever reads an ended state may start the next training at once: the worker lets the lock go before
     it writes that state (the other order failed CI once, under load, between the two steps)."""
-    from core import job_worker
+    from core.training import worker as job_worker
 
     _, jobs_dir = dirs
     d = jobs_dir / "20260101-000000-abcdef"
@@ -197,3 +204,50 @@ def test_a_job_that_says_it_ended_no_longer_holds_the_lock(dirs, monkeypatch):
         signal.signal(signal.SIGTERM, handler)
     assert seen == [("cancelled", None)]
     assert jobs.holder() is None
+
+
+def test_a_job_killed_while_its_map_is_drawn_says_its_bundle_was_saved(dirs, monkeypatch):
+    """Issue 25's gap: a cancel during 'drawing the map' (the SIGKILL that follows a cancel the map did not
+    heed) reported 'nothing was saved' while the bundle was already in models/. The bundle's "done" event
+    is written the moment it is saved, before the map, so the job's last word says so."""
+    import subprocess
+
+    from core import cli
+    from core.insight import feature_map
+    from core.training import job_files
+
+    models, jobs_dir = dirs
+    d = jobs_dir / "20260101-000000-abcdef"
+    d.mkdir(parents=True)
+    tiny = {"dataset": "mnist", "arch": "mlp", "epochs": 1, "limit": 256, "validation_fraction": 0.0,
+            "drawn_eval": False, "name": "tiny-map"}
+    for name, body in (("settings.json", tiny), ("job.json", {"id": d.name, "created": time.time()}),
+                       ("state.json", {"state": "queued"})):
+        jobs.write_json(d / name, body)
+
+    class Killed(BaseException):
+        """Stands for the SIGKILL: nothing in the worker runs after it."""
+
+    def killed_while_drawing(*args, **kwargs):
+        (d / "cancel").write_text("asked\n")  # the teacher pressed Cancel while the map was drawn
+        raise Killed()
+
+    monkeypatch.setattr(feature_map, "build_and_save", killed_while_drawing)
+    from core.training import worker
+    monkeypatch.setattr(worker, "yield_to_the_app", lambda: None)  # keep this test process's priority
+    lock_fd = job_files.try_lock()
+    monkeypatch.setenv(job_files.LOCK_FD_ENV, str(lock_fd))  # as jobs.start hands it over
+    handler = signal.getsignal(signal.SIGTERM)
+    try:
+        with pytest.raises(Killed):
+            cli.main(["run-job", str(d)])  # the job's process, as jobs.start starts it
+    finally:
+        signal.signal(signal.SIGTERM, handler)
+        os.close(lock_fd)  # the kernel would drop it with the killed process
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    jobs.write_json(d / "state.json", {**jobs.read_json(d / "state.json"), "pid": gone.pid})  # a dead process
+    job = jobs.get(d.name)
+    assert (models / "tiny-map" / "model.keras").is_file()
+    assert job.state == "done" and job.bundle == "tiny-map", job.message
+    assert "nothing was saved" not in job.message

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, needs_shared
-from core import datasets, kaggle_submission
+from core import datasets
+from core.model import kaggle_submission
 from core.datasets import kaggle
 from core.cli import main
 from core.errors import BadCSV, BadModel
@@ -228,7 +229,8 @@ def test_submit_writes_submission_csv(tiny_bundle, kaggle_files, mnist, tmp_path
     assert lines[0] == "ImageId,Label" and len(lines) == N_TEST + 1
     ids, labels = zip(*(map(int, line.split(",")) for line in lines[1:]))
     assert list(ids) == list(range(1, N_TEST + 1)) and set(labels) <= set(range(10))
-    from core import evaluation, registry
+    from core.model import evaluation
+    from core import registry
 
     direct = evaluation.batched(registry.Predictor(name), mnist.test.x[:N_TEST]).argmax(axis=1)
     assert np.array_equal(labels, direct)  # row i is the model's answer for image i of test.csv

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from core.errors import BadImage
-from core.preprocess import MAX_UPLOAD_BYTES, naive_input, prepare, read_image
+from core.model.preprocess import MAX_UPLOAD_BYTES, naive_input, prepare, read_image
 from helpers import canvas_with_lines, png_bytes
 
 SEVEN = [[(0.0, 0.0), (1.0, 0.0), (0.35, 1.4)]]  # a "7" in unit coordinates

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from core import registry
-from core.compiled import compiled_predict
+from core.model.compiled import compiled_predict
 from core.errors import BadModel
 
 

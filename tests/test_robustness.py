@@ -12,14 +12,16 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT, needs_shared
-from core import datasets, kaggle_submission, registry, training
+from core import datasets, registry
+from core.model import kaggle_submission
+from core.training import run as training
 from core.datasets import kaggle
 from core.cli import main
 from core.errors import BadModel, HWLabError
-from core.preprocess import MAX_UPLOAD_BYTES
+from core.model.preprocess import MAX_UPLOAD_BYTES
 from helpers import canvas_with_lines, pen_digits, png_bytes
 from test_preprocess import _png_header_only  # a PNG header that claims 30000x30000 pixels
-from ui.views import PLACEHOLDER
+from ui.prediction import PLACEHOLDER
 
 APP = str(ROOT / "app.py")
 CARD = {"name": "x", "title": "A model with code in it", "dataset": "mnist", "classes": [str(i) for i in range(10)],
@@ -39,30 +41,13 @@ def _upload(at, name: str, data: bytes, mime="image/png"):
     return at.run()
 
 
-@pytest.fixture
-def as_served(monkeypatch):
-    """AppTest resets PagesManager.uses_pages_directory before every run; with a pages/ folder beside app.py,
-    each rerun then goes through Streamlit's v1 multipage shim, which runs the page file without app.py (no
-    sidebar, and the picked model is forgotten a run later). A real server clears that flag for good at its
-    first st.navigation call (streamlit/commands/navigation.py); do the same here so reruns are as served."""
-    from streamlit.runtime import pages_manager
-
-    init = pages_manager.PagesManager.__init__
-
-    def init_as_served(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        pages_manager.PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init_as_served)
-
-
 # ---------------------------------------------------------------- the Draw page's upload path
 def _predictions(at) -> list[str]:
     return [m.value for m in at.metric if m.label == "Prediction" and m.value != PLACEHOLDER]  # the canvas's waits
 
 
 @needs_shared
-def test_draw_page_uploads_good_odd_and_bad_pictures(as_served, monkeypatch):
+def test_draw_page_uploads_good_odd_and_bad_pictures(monkeypatch):
     """One session of the Draw page on the shipped models takes a sequence of uploads: each is a prediction,
     a warning or a sentence, never an exception."""
     monkeypatch.setenv("HWLAB_MODELS_DIR", str(ROOT / "models"))

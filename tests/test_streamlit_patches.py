@@ -3,8 +3,10 @@ Streamlit upgrade that moves them fails here, naming the patch, rather than sile
 Keras's per-run clear_session or the pages-folder deep link that skips app.py."""
 import inspect
 import sys
+from pathlib import Path
 
-from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_keras_session_patch_target_is_still_streamlits_per_run_clean_up():
@@ -33,37 +35,6 @@ def test_keras_session_patch_keeps_closing_matplotlib_figures(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", types.SimpleNamespace(close=closed.append))
     keras_session.close_matplotlib_figures()
     assert closed == ["all"]
-
-
-def test_pages_folder_flag_is_still_the_switch_st_navigation_turns_off():
-    from streamlit.commands import navigation
-    from streamlit.runtime import pages_manager
-
-    from ui.streamlit_patches import pages_folder
-
-    assert "uses_pages_directory" in vars(pages_manager.PagesManager), \
-        f"PagesManager.uses_pages_directory is gone: revisit {pages_folder.__file__}"
-    assert "PagesManager.uses_pages_directory = False" in inspect.getsource(navigation), \
-        f"st.navigation no longer turns the pages-folder convention off that way: revisit {pages_folder.__file__}"
-
-
-def _script():
-    import streamlit as st
-    from streamlit.runtime.pages_manager import PagesManager
-
-    from ui.streamlit_patches.pages_folder import leave_pages_folder_convention
-
-    st.session_state["runs"] = st.session_state.get("runs", 0) + 1
-    if st.session_state["runs"] == 1:
-        PagesManager.uses_pages_directory = True  # as on a fresh server whose first request names a page
-    leave_pages_folder_convention()
-    st.write(f"runs={st.session_state['runs']} pages-folder={PagesManager.uses_pages_directory}")
-
-
-def test_a_page_run_under_the_pages_folder_convention_starts_again_without_it():
-    at = AppTest.from_function(_script).run()
-    assert not at.exception
-    assert [m.value for m in at.markdown] == ["runs=2 pages-folder=False"]
 
 
 def _run(coroutine_function):
@@ -259,3 +230,34 @@ def test_a_failing_message_callback_is_reported_and_the_next_ones_still_run():
         assert ran == ["next"] and isinstance(reported[0], ZeroDivisionError)
         return True
     assert _run(main)
+
+
+def test_app_py_applies_every_patch_once_with_a_log_line_each_and_a_setting_turns_one_off(monkeypatch, caplog):
+    """The patches are applied in one visible place (app.py's apply_all), never by importing ui/state.py; each
+    says what it buys, and HWLAB_PATCH_<NAME>=0 leaves it out."""
+    import logging
+
+    import ui.streamlit_patches as patches
+
+    applied = []
+    for patch in patches.PATCHES:
+        assert patch.SETTING.startswith("HWLAB_PATCH_") and patch.BUYS, patch.__name__
+        monkeypatch.setattr(patch, "apply", lambda p=patch: applied.append(p.__name__) or True)
+    monkeypatch.setattr(patches, "_applied", {})
+    monkeypatch.setenv("HWLAB_PATCH_NEW_SESSION_MESSAGE", "0")
+    log = logging.getLogger(patches.__name__)
+    log.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.INFO, logger=patches.__name__):
+            first = patches.apply_all()
+            again = patches.apply_all()  # app.py runs on every rerun: nothing twice
+    finally:
+        log.removeHandler(caplog.handler)
+    names = [p.__name__.rsplit(".", 1)[1] for p in patches.PATCHES]
+    assert first == again == {n: n != "new_session_message" for n in names}
+    assert [a.rsplit(".", 1)[1] for a in applied] == [n for n in names if n != "new_session_message"]
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == len(names) and all(line.startswith("streamlit patch ") for line in lines)
+    assert any("new_session_message: off (HWLAB_PATCH_NEW_SESSION_MESSAGE=0)" in line for line in lines)
+    assert "apply_all()" in (ROOT / "app.py").read_text()
+    assert "streamlit_patches" not in (ROOT / "ui" / "state.py").read_text()

@@ -3,15 +3,17 @@ the Train page's form are built from it; suggestions adapt to a small dataset; t
 left is said only once it is measured, and smoothed; the measured training-time estimate."""
 import argparse
 import json
+import time
 import shlex
 
 import pytest
 
-from core import train_estimate, train_settings, zoo
+from core.model import zoo
+from core.training import estimate as train_estimate, settings as train_settings
 from core.cli import build_parser, main
 from core.errors import BadSettings
-from core.train_progress import TimeLeft
-from core.train_settings import OPTIONS, PRESETS, Settings, command_line, from_arguments, suggested
+from core.training.progress import TimeLeft
+from core.training.settings import OPTIONS, PRESETS, Settings, command_line, from_arguments, suggested
 from conftest import needs_shared
 
 
@@ -23,7 +25,7 @@ def test_every_setting_has_a_flag_and_the_cli_names_none_of_them():
     a = train_args()
     assert set(OPTIONS) <= set(vars(a))  # one flag per declared setting, built from the declaration
     assert from_arguments(a) == Settings()  # no flag: the declared defaults
-    cli = open(train_settings.__file__.replace("train_settings.py", "cli.py")).read()
+    cli = open(train_settings.__file__.replace("training/settings.py", "cli.py")).read()
     named = [name for name in OPTIONS if f'"--{name.replace("_", "-")}"' in cli]
     assert named == ["dataset"]  # `evaluate --dataset` only: no training setting is spelled out in cli.py
 
@@ -81,19 +83,29 @@ def test_time_left_waits_for_enough_batches_then_is_smoothed():
     assert eta * 0.9 < slow < (1000 - 70) / 1.0 / 3  # it moves, but far less than a raw rate would
 
 
-def test_the_estimate_is_the_measured_rate_and_overhead(tmp_path, monkeypatch):
+def test_the_estimate_adds_every_measured_part_of_a_run(tmp_path, monkeypatch):
     monkeypatch.setenv("HWLAB_CACHE_DIR", str(tmp_path))
     assert train_estimate.estimate("quicknet", 60000, "1") is None  # never measured here: no guess
-    train_estimate.record("quicknet", images_per_s=3000.0, overhead_s=7.0, threads="1")
+    parts = {"start_s": 4.0, "evaluate_s": 2.0, "drawn_s": 3.0, "save_s": 5.0}
+    train_estimate.record("quicknet", images_per_s=3000.0, parts=parts, threads="1")
     est = train_estimate.estimate("quicknet", 60000, "1")
-    assert est["seconds"] == pytest.approx(7.0 + 20.0)
+    assert est["seconds"] == pytest.approx(4 + 2 + 3 + 5 + 20.0) and est["parts"] == parts
+    assert train_estimate.estimate("quicknet", 60000, "1", drawn_eval=False)["seconds"] == pytest.approx(4 + 2 + 5 + 20)
     assert train_estimate.estimate("quicknet", 60000, "all") is None  # another thread cap, another rate
+    # a run without drawn-input accuracy keeps the last measured drawn part; with none ever, no guess for it
+    train_estimate.record("quicknet", images_per_s=2000.0, parts={**parts, "drawn_s": None, "save_s": 1.0}, threads="1")
+    assert train_estimate.estimate("quicknet", 60000, "1")["seconds"] == pytest.approx(4 + 2 + 3 + 1 + 30.0)
+    train_estimate.record("hwnet", images_per_s=2000.0, parts={**parts, "drawn_s": None}, threads="1")
+    assert train_estimate.estimate("hwnet", 60000, "1") is None
+    assert train_estimate.estimate("hwnet", 60000, "1", drawn_eval=False)["seconds"] == pytest.approx(4 + 2 + 5 + 30)
 
 
 @needs_shared
 def test_cli_trains_the_quick_preset_and_records_this_machines_rate(models_dir, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("HWLAB_CACHE_DIR", str(tmp_path / "cache"))
+    started = time.perf_counter()
     code = main(["train", "--preset", "quick", "--limit", "8000", "--no-drawn-eval", "--name", "quick-try"])
+    whole_call = time.perf_counter() - started
     assert code == 0, capsys.readouterr().err
     card = json.loads((models_dir / "quick-try" / "card.json").read_text())
     t, d = card["training"], zoo.get("quicknet").defaults
@@ -101,8 +113,13 @@ def test_cli_trains_the_quick_preset_and_records_this_machines_rate(models_dir, 
     assert (t["batch_size"], t["adam_beta_1"], t["adam_beta_2"]) == (d["batch_size"], d["adam_beta_1"], d["adam_beta_2"])
     assert t["validation_fraction"] == 0.0 and card["test_accuracy"] > 0.8  # 8,000 images, one pass
     assert "--preset quick" in card["command"]
-    rate = train_estimate.measured("quicknet", "all")  # steady rate and overhead, for the Train page's estimate
-    assert rate["images_per_s"] > 0 and rate["overhead_s"] > 0
+    rate = train_estimate.measured("quicknet", "all")  # steady rate and the run's parts, for the Train page
+    assert rate["images_per_s"] > 0 and all(rate[k] > 0 for k in ("start_s", "evaluate_s"))
+    assert rate["save_s"] >= 0 and rate["map_s"] > 0  # the save (to 0.1 s), and the map the CLI drew after it
+    # the parts leave nothing of the run out (loading, tracing, evaluation, save and map): the estimate of the
+    # run just made, from its own record, is the time the call took
+    est = train_estimate.estimate("quicknet", card["training"]["limit"] or 8000, "all", drawn_eval=False)
+    assert 0.7 * whole_call < est["seconds"] < 1.3 * whole_call, (est, whole_call)
 
 
 def test_teaching_the_class_hand_from_the_command_line_trains_the_top_layers_as_the_page_does():

@@ -6,8 +6,10 @@ import shutil
 import numpy as np
 import pytest
 
-from core import datasets, jobs, registry, training, zoo
-from core.compiled import compiled_predict
+from core import datasets, registry
+from core.model import zoo
+from core.training import jobs, run as training
+from core.model.compiled import compiled_predict
 from core.cli import main
 from core.errors import BadSettings, HWLabError
 from conftest import ROOT, needs_shared
@@ -126,7 +128,7 @@ def test_cli_archs_lists_the_zoo(capsys):
 
 
 def test_augmentation_is_random_in_training_and_identity_otherwise():
-    from core.augment import augmenter
+    from core.training.augment import augmenter
 
     x = np.zeros((4, 28, 28, 1), np.float32)
     x[:, 8:20, 12:16] = 1.0

@@ -1,4 +1,4 @@
-"""Recompute the drawn-input figures of bundles (held-out writers only, core/drawn.py) and write
+"""Recompute the drawn-input figures of bundles (held-out writers only, core/datasets/drawn.py) and write
 them into their cards. Uses the cached renders of the pen strokes (computed once if missing).
 
     python tools/refresh_drawn_figures.py [NAME ...]     (default: every usable bundle)"""
@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from core import datasets, registry  # noqa: E402
-from core.training import drawn_figures, headline_drawn  # noqa: E402
+from core.training.run import drawn_figures, headline_drawn  # noqa: E402
 
 
 def main(names):

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from core import config
-from core.strokes import read_samples  # noqa: E402
+from core.datasets.strokes import read_samples  # noqa: E402
 from e2e_support import (CHROMIUM, CHROMIUM_ARGS, ROOT, SCREENS, TOUCH_SCREENS, UNCOVERED_JS, canvas_points,  # noqa: E402
                          draw_stroke, inside_screen, start_app, stop_app, touch_context, touch_stroke)
 
@@ -48,9 +48,10 @@ def main(argv=None) -> int:
                 page = ctx.new_page()
                 name = f"{a.page or 'draw'}-{screen}{'-present' if query else ''}"
                 page.goto(url + a.page + query)
-                if a.page:  # the page is there once its first table, chart, figure or the wall's counters are shown
-                    page.locator('[data-testid="stDataFrame"]:visible, [data-testid="stPlotlyChart"]:visible, '
-                                 '[data-testid="stMetric"]:visible, .hw-counters:visible'  # the class wall
+                if a.page:  # the page is there once its first table, chart, figure, form (Train) or the wall's
+                    page.locator('[data-testid="stDataFrame"]:visible, [data-testid="stPlotlyChart"]:visible, '  # counters
+                                 '[data-testid="stMetric"]:visible, [data-testid="stForm"]:visible, '
+                                 '.hw-counters:visible'  # the class wall
                                  ).first.wait_for(state="visible", timeout=120_000)
                     time.sleep(3)
                     page.screenshot(path=str(out / f"{name}.png"))

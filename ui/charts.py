@@ -82,7 +82,10 @@ def probability_bars(classes: list[str], probs: np.ndarray, height: int = 220, f
             "tooltip": [{"field": "class", "title": "class"}, {"field": "p", "title": "probability", "format": ".1%"}],
         },
     }
-    return {"layer": [bars], "height": height, "usermeta": {"embedOptions": {"renderer": "svg"}}}
+    # The chart's text alternative (the SVG's label for a screen reader): every class with its probability.
+    said = ", ".join(f"{c} {p:.0%}" for c, p in zip(classes, probs))
+    return {"layer": [bars], "height": height, "description": f"Probability of each class: {said}",
+            "usermeta": {"embedOptions": {"renderer": "svg"}}}
 
 
 def confusion_heatmap(cm: np.ndarray, pct: np.ndarray, classes: list[str], mode: str,

@@ -2,50 +2,24 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import streamlit as st
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from core import config, datasets, registry  # noqa: E402
+from core.classroom.rooms import of_room  # noqa: E402
 from core.errors import HWLabError  # noqa: E402
-from ui import long_lived  # noqa: E402
-from ui.streamlit_patches import event_loop, keras_session, new_session_message, pages_folder, script_events  # noqa: E402
+from ui import long_lived, remembered  # noqa: E402
 
 MODEL_KEY = "model_name"
 DATASET_KEY = "picker_dataset"  # the current dataset: the sidebar's choice, the one pages start from
 
 
-keras_session.apply()  # Streamlit would clear Keras's session after every run (see that module)
-event_loop.apply()  # the server's loop would wait for the GIL on every message and every rerun (see that module)
-new_session_message.apply()  # every run would rebuild the theme from the config on the server's loop (ditto)
-script_events.apply()  # each message of a run would wake the loop, and the run wait for the GIL again (ditto)
-
-
-def _exit_without_teardown() -> None:
-    """In the `streamlit run` server only: once Streamlit has stopped (Ctrl+C, SIGTERM), end the process at once.
-    Python's own teardown after that, with TensorFlow and the models loaded, took 7-15 s of CPU here, for nothing:
-    every file the server writes is closed by then. Registered before Keras loads, so it runs after every other
-    exit hook. Never under pytest (AppTest imports this module), where it would hide the exit code."""
-    if not long_lived.in_the_server():
-        return
-    import atexit
-
-    def leave():
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(0)
-
-    atexit.register(leave)
-
-
-_exit_without_teardown()
-
-
 def page_frame() -> None:
-    """First call of every page: a deep link on a fresh server runs through app.py (see pages_folder)."""
-    pages_folder.leave_pages_folder_convention()
+    """First call of every page: what the browser remembers (nickname, room, model) goes back into the page's
+    link, so a reconnect after a server restart starts from it (ui/remembered.py)."""
+    remembered.keep_in_link()
 
 
 @st.cache_data(ttl=3, show_spinner=False)
@@ -91,13 +65,8 @@ def dataset(name: str) -> datasets.Dataset:
 
 
 def dataset_on_disk(name: str) -> datasets.Dataset | None:
-    """The dataset when its files are on disk and readable, else None (from the same cache)."""
-    if not datasets.on_disk(name):
-        return None
-    try:
-        return dataset(name)
-    except (HWLabError, OSError, ValueError):
-        return None
+    """The dataset when its files are on disk and readable, else None (datasets.load_offline, from the same cache)."""
+    return datasets.load_offline(name, read=dataset)
 
 
 def model_label(b: registry.Bundle, same_title: bool = False) -> str:
@@ -119,21 +88,31 @@ def sidebar() -> None:
         st.sidebar.error("No usable model in the models folder. Train one on the Train page, or check "
                          "HWLAB_MODELS_DIR.")
     else:
-        sets = sorted({b.card["dataset"] for b in usable}, key=lambda d: (d != "mnist", d))
+        room = _room_code()
+        room_models = [b for b in usable if of_room(b.card, room)]  # the room's fine-tuned models come first
+        ours = {b.card["dataset"] for b in room_models}
+        sets = sorted({b.card["dataset"] for b in usable}, key=lambda d: (d not in ours, d != registry.DEFAULT_DATASET, d))
+        if not st.session_state.get(MODEL_KEY) and remembered.recall(remembered.MODEL):
+            st.session_state[MODEL_KEY] = remembered.recall(remembered.MODEL)  # a new session: the link's model
         current = st.session_state.get(MODEL_KEY)
         cur_b = next((b for b in usable if b.name == current), None)
         if st.session_state.get(DATASET_KEY) not in sets:  # first run, or a dataset whose models are gone
-            st.session_state[DATASET_KEY] = cur_b.card["dataset"] if cur_b else sets[0]
+            start = cur_b or (max(room_models, key=registry.rank) if room_models else
+                              next(b for b in usable if b.name == registry.default_model(all_bundles)))
+            st.session_state[DATASET_KEY] = start.card["dataset"]
         # No default value here: pages set this key (a model picked on the Train page), and a widget given both
         # a default and a value through session state logs a warning with a stack trace.
         dataset = st.sidebar.selectbox("Dataset", sets, key=DATASET_KEY, format_func=dataset_title)
-        choices = sorted([b for b in usable if b.card["dataset"] == dataset], key=registry.rank, reverse=True)
+        choices = sorted([b for b in usable if b.card["dataset"] == dataset], reverse=True,
+                         key=lambda b: (of_room(b.card, room), registry.rank(b)))  # the room's first
         names = [b.name for b in choices]
-        if current not in names:
-            st.session_state[MODEL_KEY] = names[0]
+        if current not in names:  # the room's best model where it has one here, else the dataset's default
+            st.session_state[MODEL_KEY] = (choices[0].name if choices and of_room(choices[0].card, room)
+                                           else registry.default_for(dataset, choices))
         titles = [b.title for b in choices]
         labels = {b.name: model_label(b, titles.count(b.title) > 1) for b in choices}
         st.sidebar.selectbox("Model", names, key=MODEL_KEY, format_func=labels.get)
+        remembered.remember(remembered.MODEL, st.session_state[MODEL_KEY])
         card = next(b.card for b in choices if b.name == st.session_state[MODEL_KEY])
         drawn = card.get("drawn_accuracy")
         st.sidebar.caption(f"Test accuracy {card.get('test_accuracy', 0):.2%}"
@@ -144,6 +123,15 @@ def sidebar() -> None:
         with st.sidebar.expander(f"{len(broken)} model(s) unavailable"):
             for b in broken:
                 st.caption(f"**{b.name}**: {b.error}")
+
+
+def _room_code() -> str | None:
+    """The join code of the room this session is in (ui/rooms.py), for the picker's order: the link's, which the
+    page checks after the sidebar has run, else the one kept in the session."""
+    from ui.rooms import QUERY, ROOM
+
+    room = st.session_state.get(ROOM)
+    return str(st.query_params.get(QUERY) or "").upper() or (room.code if room is not None else None)
 
 
 def dataset_title(name: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 THUMB = 140  # px, the longer side of the stored drawing (the canvas is 280)
 
@@ -25,7 +25,16 @@ def input_png(x28: np.ndarray) -> bytes:
 
 
 def read_input_png(data: bytes) -> np.ndarray:
-    im = Image.open(io.BytesIO(data)).convert("L")
-    if im.size != (28, 28):
-        raise ValueError(f"a 28x28 input must be 28x28 pixels, not {im.size[0]}x{im.size[1]}")
-    return np.asarray(im, np.uint8)
+    """A stored 28x28 input PNG -> (28, 28) uint8; ValueError with a sentence for anything else. The size is
+    checked from the header, before the picture is decoded."""
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            if im.size != (28, 28):
+                raise ValueError(f"a 28x28 input must be 28x28 pixels, not {im.size[0]}x{im.size[1]}")
+            return np.asarray(im.convert("L"), np.uint8)
+    except Image.DecompressionBombError:  # Pillow's own check, from the header: far larger than 28x28
+        raise ValueError("a 28x28 input must be 28x28 pixels, not a picture too large to read") from None
+    except UnidentifiedImageError:
+        raise ValueError("a 28x28 input is not a PNG picture") from None
+    except (OSError, SyntaxError) as exc:
+        raise ValueError(f"a 28x28 input is damaged ({exc})") from None

@@ -2,9 +2,14 @@
 
 `schema_version` holds one row: the version the database is at. Each migration moves it one step up in
 the transaction that changes the tables, so a database is always at a known version; `migrate` runs the
-missing steps in order (tests run them from an empty database and from version 1)."""
+missing steps in order (tests run them from an empty database and from version 1).
+
+Version 3 adds rooms (one class each, with its join code): every class session belongs to one, and the
+sessions (and so the drawings) that were there before go into one room, the default room that a server
+without rooms uses."""
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Callable
 
@@ -12,15 +17,44 @@ import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
+# A room's join code: capital letters and digits without look-alikes (no 0 or O, no 1, I or L).
+ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 6
+DEFAULT_ROOM_NAME = "Class"  # the room the drawings from before rooms go into
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
 schema_version = sa.Table("schema_version", metadata, sa.Column("version", sa.Integer, nullable=False))
 
-class_sessions = sa.Table(
-    "class_sessions", metadata,
+
+
+def _class_sessions(md: sa.MetaData, *later: sa.Column) -> sa.Table:
+    """The class sessions' table; `later`: the columns later versions added (version 1 creates it without)."""
+    return sa.Table(
+        "class_sessions", md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("name", sa.String(80), nullable=False),
+        sa.Column("started", sa.Float, nullable=False),  # UTC epoch seconds
+        sa.Column("archived", sa.Boolean, nullable=False, default=False),
+        *later,
+    )
+
+
+rooms = sa.Table(
+    "rooms", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("code", sa.String(6), nullable=False, unique=True),  # the join code (core/classroom/rooms.py)
     sa.Column("name", sa.String(80), nullable=False),
-    sa.Column("started", sa.Float, nullable=False),  # UTC epoch seconds
-    sa.Column("archived", sa.Boolean, nullable=False, default=False),
+    sa.Column("owner", sa.String(200), nullable=True),  # the teacher who opened it; None: the default room
+    sa.Column("opened", sa.Float, nullable=False),  # UTC epoch seconds
+    sa.Column("closed", sa.Boolean, nullable=False, default=False),
+    sa.Column("shared_names", sa.Boolean, nullable=False, default=False),  # two students may share a nickname
 )
+
+class_sessions = _class_sessions(metadata, sa.Column("room_id", sa.Integer, sa.ForeignKey("rooms.id"), nullable=True))
 
 drawings = sa.Table(
     "drawings", metadata,
@@ -39,9 +73,23 @@ drawings = sa.Table(
 )
 
 
+# Who holds each nickname in a room: the browser session (a random token) that first sent with it.
+nicknames = sa.Table(
+    "nicknames", metadata,
+    sa.Column("room_id", sa.Integer, sa.ForeignKey("rooms.id"), primary_key=True),
+    sa.Column("student", sa.String(24), primary_key=True),  # as stored on the drawings, case folded
+    sa.Column("holder", sa.String(64), nullable=False),
+    sa.Column("claimed", sa.Float, nullable=False),
+)
+
+_V1 = sa.MetaData()  # the tables as version 1 created them
+_class_sessions(_V1)
+drawings.to_metadata(_V1)
+
+
 def _v1(conn: sa.Connection) -> None:
-    for t in (class_sessions, drawings):
-        t.create(conn, checkfirst=True)
+    for name in ("class_sessions", "drawings"):
+        _V1.tables[name].create(conn, checkfirst=True)
     conn.execute(sa.insert(class_sessions).values(name="Session 1", started=time.time(), archived=False))
 
 
@@ -52,7 +100,18 @@ def _v2(conn: sa.Connection) -> None:
     conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_drawings_session_created ON drawings (session_id, created)"))
 
 
-MIGRATIONS: list[Callable[[sa.Connection], None]] = [_v1, _v2]  # MIGRATIONS[i] brings version i to i + 1
+def _v3(conn: sa.Connection) -> None:
+    rooms.create(conn, checkfirst=True)
+    nicknames.create(conn, checkfirst=True)
+    conn.execute(sa.text("ALTER TABLE class_sessions ADD COLUMN room_id INTEGER REFERENCES rooms (id)"))
+    conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_class_sessions_room ON class_sessions (room_id, archived)"))
+    default = conn.execute(sa.insert(rooms).values(code=new_code(), name=DEFAULT_ROOM_NAME, owner=None,
+                                                   opened=time.time(), closed=False, shared_names=False)
+                           .returning(rooms.c.id)).scalar()
+    conn.execute(sa.update(class_sessions).values(room_id=default))  # every drawing there was: the default room
+
+
+MIGRATIONS: list[Callable[[sa.Connection], None]] = [_v1, _v2, _v3]  # MIGRATIONS[i] brings version i to i + 1
 LATEST = len(MIGRATIONS)
 
 

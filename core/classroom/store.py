@@ -1,7 +1,9 @@
 """The class's drawings in a database, through SQLAlchemy, at HWLAB_DB_URL (config.db_url()): by default a
 SQLite file in the data home (WAL, a busy timeout), or `postgresql+psycopg://...` for several app servers
-sharing one class. Every send is one transaction. A database that cannot be reached raises ClassStoreError,
-a sentence the pages show while drawing and predicting go on."""
+sharing one class. Every send is one transaction. The class sessions belong to rooms (rooms.py): each
+method that reads or starts sessions takes a `room_id`, None meaning the default room (a server without rooms).
+A database that cannot be reached raises ClassStoreError, a sentence the pages show while drawing and
+predicting go on."""
 from __future__ import annotations
 
 import functools
@@ -17,10 +19,12 @@ import sqlalchemy as sa
 
 from .. import config
 from ..errors import HWLabError
+from ..model.input import from_uint8, to_uint8
 from . import schema
-from .schema import class_sessions, drawings
+from .schema import class_sessions, drawings, nicknames, rooms
 
 MAX_NAME = 24
+MAX_DRAWINGS_PER_SESSION = 5_000  # a class session keeps at most this many; the wall reads no more
 
 
 class ClassStoreError(HWLabError):
@@ -52,7 +56,7 @@ class Drawing:
 
     def x(self) -> np.ndarray:
         """The model input again: float32 (1, 28, 28, 1) in [0, 1]."""
-        return (self.input28.astype(np.float32) / 255.0)[None, ..., None]
+        return from_uint8(self.input28)
 
 
 def clean_student(name) -> str:
@@ -74,7 +78,7 @@ def check_label(label, classes: list[str]) -> str:
 
 def to_input28(x: np.ndarray) -> np.ndarray:
     """A model input (1, 28, 28, 1) float in [0, 1] -> (28, 28) uint8, as stored."""
-    return np.clip(np.round(np.asarray(x, np.float32).reshape(28, 28) * 255), 0, 255).astype(np.uint8)
+    return to_uint8(np.asarray(x).reshape(28, 28))
 
 
 def _shown_url(url: str) -> str:
@@ -101,7 +105,7 @@ def _engine(url: str) -> sa.Engine:
     return sa.create_engine(u, pool_pre_ping=True, pool_size=10, max_overflow=30, connect_args=connect_args)
 
 
-def _guarded(method):
+def guarded(method):
     """Database failures become one sentence (ClassStoreError); the schema is brought up to date first."""
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
@@ -123,6 +127,7 @@ class Store:
         self.engine = _engine(url)
         self._migrated = False
         self._lock = threading.Lock()
+        self._default_room: Optional[int] = None
 
     def _ready(self) -> None:
         if not self._migrated:
@@ -131,55 +136,96 @@ class Store:
                     schema.migrate(self.engine)
                     self._migrated = True
 
+    def room(self, room_id: Optional[int]) -> int:
+        """The room id itself, or the default room's (the first room: schema version 3 made it)."""
+        if room_id is not None:
+            return int(room_id)
+        if self._default_room is None:
+            with self.engine.connect() as conn:
+                self._default_room = conn.execute(sa.select(sa.func.min(rooms.c.id))).scalar()
+        return self._default_room
+
+    def _current_id(self, room_id: int):
+        """The room's current session id, as a subquery: a send evaluates it inside its own INSERT, so a
+        "New class session" that commits first is always seen (never the archived one)."""
+        return (sa.select(class_sessions.c.id).where(class_sessions.c.room_id == room_id,
+                                                      class_sessions.c.archived.is_(False))
+                .order_by(class_sessions.c.id.desc()).limit(1).scalar_subquery())
+
+    def _sessions_of(self, room_id: Optional[int]):
+        return sa.select(class_sessions.c.id).where(class_sessions.c.room_id == self.room(room_id))
+
     # ------------------------------------------------------------ sessions
-    @_guarded
-    def current_session(self) -> dict:
+    @guarded
+    def current_session(self, room_id: Optional[int] = None) -> dict:
+        room_id = self.room(room_id)
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(class_sessions).where(class_sessions.c.archived.is_(False))
-                               .order_by(class_sessions.c.id.desc()).limit(1)).mappings().first()
+            row = conn.execute(sa.select(class_sessions).where(class_sessions.c.id == self._current_id(room_id))
+                               ).mappings().first()
             if row is None:  # every session archived by hand: start one
-                return self.new_session()
+                return self.new_session(room_id=room_id)
             return dict(row)
 
-    @_guarded
-    def sessions(self) -> list[dict]:
-        """Every class session, the newest first, with its number of drawings."""
+    @guarded
+    def sessions(self, room_id: Optional[int] = None) -> list[dict]:
+        """Every class session of the room, the newest first, with its number of drawings."""
         n = sa.func.count(drawings.c.id).label("drawings")
         q = (sa.select(class_sessions, n).select_from(class_sessions.outerjoin(drawings))
+             .where(class_sessions.c.room_id == self.room(room_id))
              .group_by(class_sessions.c.id).order_by(class_sessions.c.id.desc()))
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(q).mappings()]
 
-    @_guarded
-    def new_session(self, name: Optional[str] = None) -> dict:
-        """Archives the current session (its drawings stay, selectable) and starts a new one."""
+    @guarded
+    def new_session(self, name: Optional[str] = None, room_id: Optional[int] = None) -> dict:
+        """Archives the room's current session (its drawings stay, selectable) and starts a new one; the
+        room's nicknames are free again."""
+        room_id = self.room(room_id)
         with self.engine.begin() as conn:
-            conn.execute(sa.update(class_sessions).values(archived=True))
-            count = conn.execute(sa.select(sa.func.count()).select_from(class_sessions)).scalar() or 0
+            conn.execute(sa.update(class_sessions).where(class_sessions.c.room_id == room_id).values(archived=True))
+            count = conn.execute(sa.select(sa.func.count()).select_from(class_sessions)
+                                 .where(class_sessions.c.room_id == room_id)).scalar() or 0
             name = (name or "").strip()[:80] or f"Session {count + 1}"
-            sid = conn.execute(sa.insert(class_sessions).values(name=name, started=time.time(), archived=False)
+            sid = conn.execute(sa.insert(class_sessions).values(name=name, started=time.time(), archived=False,
+                                                                room_id=room_id)
                                .returning(class_sessions.c.id)).scalar()
-        return {"id": sid, "name": name, "archived": False}
+            conn.execute(sa.delete(nicknames).where(nicknames.c.room_id == room_id))
+        return {"id": sid, "name": name, "archived": False, "room_id": room_id}
 
     # ------------------------------------------------------------ drawings
-    @_guarded
+    @guarded
     def add(self, student: str, label: str, x, style: str, model: str, classes: list[str], probs,
-            canvas_png: Optional[bytes] = None, created: Optional[float] = None, session_id: Optional[int] = None) -> int:
+            canvas_png: Optional[bytes] = None, created: Optional[float] = None, session_id: Optional[int] = None,
+            room_id: Optional[int] = None) -> int:
         """Stores one drawing in one transaction; returns its id. `x`: the model input (any shape of 784
         values in [0, 1]) or the (28, 28) uint8 input; `probs`: the model's probabilities over `classes`."""
         return self.add_many([dict(student=student, label=label, x=x, style=style, model=model, classes=classes,
-                                   probs=probs, canvas_png=canvas_png, created=created)], session_id)[0]
+                                   probs=probs, canvas_png=canvas_png, created=created)], session_id, room_id)[0]
 
-    @_guarded
-    def add_many(self, rows: Iterable[dict], session_id: Optional[int] = None) -> list[int]:
-        """Several drawings in one transaction (all or none): `class add`, `class import`."""
+    @guarded
+    def add_many(self, rows: Iterable[dict], session_id: Optional[int] = None,
+                 room_id: Optional[int] = None) -> list[int]:
+        """Several drawings in one transaction (all or none), into `session_id` or the room's current session
+        as the first INSERT finds it: `class add`, `class import`."""
         values = [self._row(r) for r in rows]
         if not values:
             return []
-        sid = session_id or self.current_session()["id"]
+        room_id = self.room(room_id)
+        if session_id is None:
+            self.current_session(room_id)  # there is one (it starts one where every session was archived)
+        target = session_id if session_id is not None else self._current_id(room_id)
+        # Counted before the insert's transaction, so a send never waits on another's: concurrent sends can pass
+        # the cap by a few, and the wall still reads no more than the cap (wall.live_rows).
+        if self.count(session_id, room_id=room_id) + len(values) > MAX_DRAWINGS_PER_SESSION:
+            raise BadClassInput(f"This class session has {MAX_DRAWINGS_PER_SESSION:,} drawings, as many as one "
+                                f"session keeps: the teacher can start a new class session for more.")
+        ids = []
         with self.engine.begin() as conn:
-            return [conn.execute(sa.insert(drawings).values(session_id=sid, **v).returning(drawings.c.id)).scalar()
-                    for v in values]
+            for v in values:
+                did, target = conn.execute(sa.insert(drawings).values(session_id=target, **v)
+                                           .returning(drawings.c.id, drawings.c.session_id)).one()
+                ids.append(did)
+        return ids
 
     @staticmethod
     def _row(r: dict) -> dict:
@@ -196,13 +242,15 @@ class Store:
                     probs=json.dumps({"classes": classes, "p": [round(float(v), 5) for v in p]}),
                     canvas_png=r.get("canvas_png"), created=r.get("created") or time.time())
 
-    @_guarded
+    @guarded
     def drawings(self, session_id: Optional[int] = None, all_sessions: bool = False, after_id: int = 0,
-                 limit: Optional[int] = None) -> list[Drawing]:
-        """The drawings of one session (default: the current one) or of all, oldest first."""
+                 limit: Optional[int] = None, room_id: Optional[int] = None) -> list[Drawing]:
+        """The drawings of one session (default: the room's current one) or of all the room's, oldest first."""
         q = sa.select(*[c for c in drawings.c if c.name != "canvas_png"]).where(drawings.c.id > after_id)
-        if not all_sessions:
-            q = q.where(drawings.c.session_id == (session_id or self.current_session()["id"]))
+        if all_sessions:
+            q = q.where(drawings.c.session_id.in_(self._sessions_of(room_id)))
+        else:
+            q = q.where(drawings.c.session_id == (session_id or self.current_session(room_id)["id"]))
         q = q.order_by(drawings.c.id.desc() if limit else drawings.c.id)
         if limit:
             q = q.limit(limit)
@@ -217,12 +265,12 @@ class Store:
                        np.frombuffer(r["input28"], np.uint8).reshape(28, 28), r["style"], r["model"],
                        r["prediction"], r["confidence"], p["classes"], p["p"])
 
-    @_guarded
+    @guarded
     def canvas_png(self, drawing_id: int) -> Optional[bytes]:
         with self.engine.connect() as conn:
             return conn.execute(sa.select(drawings.c.canvas_png).where(drawings.c.id == drawing_id)).scalar()
 
-    @_guarded
+    @guarded
     def signature(self, session_id: Optional[int] = None) -> tuple[int, int, float]:
         """(drawings, newest id, sum of confidences) of one session (default: the current one): one cheap
         query that changes when a drawing is added, deleted or read again (the live wall's cache checks it)."""
@@ -232,36 +280,43 @@ class Store:
             n, newest, total = conn.execute(q).one()
         return int(n or 0), int(newest or 0), round(float(total or 0.0), 6)
 
-    @_guarded
-    def count(self, session_id: Optional[int] = None, all_sessions: bool = False) -> int:
+    @guarded
+    def count(self, session_id: Optional[int] = None, all_sessions: bool = False,
+              room_id: Optional[int] = None) -> int:
         q = sa.select(sa.func.count()).select_from(drawings)
-        if not all_sessions:
-            q = q.where(drawings.c.session_id == (session_id or self.current_session()["id"]))
+        if all_sessions:
+            q = q.where(drawings.c.session_id.in_(self._sessions_of(room_id)))
+        else:
+            q = q.where(drawings.c.session_id == (session_id or self.current_session(room_id)["id"]))
         with self.engine.connect() as conn:
             return conn.execute(q).scalar() or 0
 
-    @_guarded
+    @guarded
     def delete(self, drawing_id: int) -> int:
         with self.engine.begin() as conn:
             return conn.execute(sa.delete(drawings).where(drawings.c.id == int(drawing_id))).rowcount
 
-    @_guarded
+    @guarded
     def delete_student(self, student: str, session_id: Optional[int] = None) -> int:
         sid = session_id or self.current_session()["id"]
         with self.engine.begin() as conn:
             return conn.execute(sa.delete(drawings).where(drawings.c.session_id == sid,
                                                           drawings.c.student == student)).rowcount
 
-    @_guarded
-    def clear(self) -> int:
-        """Every drawing and every session gone; a fresh first session. Returns how many drawings went."""
+    @guarded
+    def clear(self, room_id: Optional[int] = None) -> int:
+        """Every drawing and every session of the room gone; a fresh first session. Returns how many drawings
+        went."""
+        room_id = self.room(room_id)
         with self.engine.begin() as conn:
-            n = conn.execute(sa.delete(drawings)).rowcount
-            conn.execute(sa.delete(class_sessions))
-            conn.execute(sa.insert(class_sessions).values(name="Session 1", started=time.time(), archived=False))
+            n = conn.execute(sa.delete(drawings).where(drawings.c.session_id.in_(self._sessions_of(room_id)))).rowcount
+            conn.execute(sa.delete(class_sessions).where(class_sessions.c.room_id == room_id))
+            conn.execute(sa.delete(nicknames).where(nicknames.c.room_id == room_id))
+            conn.execute(sa.insert(class_sessions).values(name="Session 1", started=time.time(), archived=False,
+                                                          room_id=room_id))
         return n
 
-    @_guarded
+    @guarded
     def reread(self, updates: list[tuple[int, str, list[str], np.ndarray]]) -> int:
         """New predictions for stored drawings: (id, model, classes, probabilities), in one transaction."""
         with self.engine.begin() as conn:

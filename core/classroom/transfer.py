@@ -5,16 +5,30 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import zipfile
+import zlib
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+import numpy as np
 
 from ..errors import HWLabError
+from ..model.preprocess import MAX_UPLOAD_BYTES
 from .pictures import input_png, read_input_png
-from .store import Store
+from .store import MAX_DRAWINGS_PER_SESSION, Store
 
 FIELDS = ["file", "input", "label", "student", "session", "created", "model", "prediction", "confidence"]
-MAX_ZIP_FILES = 200_000
+# An import's bounds, checked from the zip's directory before anything is unpacked (a zip bomb is refused, not
+# read): an export holds two small PNGs per drawing (a 140 px thumbnail and the 28x28 input) and labels.csv.
+MAX_IMPORT_ROWS = MAX_DRAWINGS_PER_SESSION  # an import goes into one class session
+MAX_ZIP_FILES = 2 * MAX_IMPORT_ROWS + 10
+MAX_MEMBER_BYTES = MAX_UPLOAD_BYTES  # a picture: the upload limit
+MAX_LABELS_BYTES = 50 * 1024 * 1024  # labels.csv: about 200 bytes a row
+MAX_ZIP_BYTES = 200 * 1024 * 1024  # everything unpacked (a full session's export is about 20 MB)
 
 
 def _safe_label(label: str) -> str:
@@ -22,9 +36,9 @@ def _safe_label(label: str) -> str:
     return label if label.isalnum() else f"u{ord(label[0]):04x}"
 
 
-def export_zip(store: Store, out: Path, keep_names: bool = True) -> int:
-    """Writes every drawing of every session to `out`; returns how many."""
-    rows = store.drawings(all_sessions=True)
+def export_zip(store: Store, out: Path, keep_names: bool = True, room_id: Optional[int] = None) -> int:
+    """Writes every drawing of every session of the room (default: the default room) to `out`; returns how many."""
+    rows = store.drawings(all_sessions=True, room_id=room_id)
     pseudonyms: dict[str, str] = {}
     buf = io.StringIO()
     w = csv.DictWriter(buf, FIELDS)
@@ -45,24 +59,101 @@ def export_zip(store: Store, out: Path, keep_names: bool = True) -> int:
     return len(rows)
 
 
+def _zip_sentence(path: Path, exc: BaseException) -> HWLabError:
+    """A damaged zip (a bad checksum, cut short, a corrupt stream) as one sentence."""
+    detail = str(exc).strip() or type(exc).__name__
+    return HWLabError(f"{path} is damaged or cut short and cannot be imported ({detail}); nothing was added.")
+
+
+def _checked_members(path: Path, zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    """The zip's members by name, refused (before any is read) when there are too many, when one is larger than
+    a member of an export can be, or when together they would unpack to more than MAX_ZIP_BYTES."""
+    infos = zf.infolist()
+    if len(infos) > MAX_ZIP_FILES:
+        raise HWLabError(f"{path} holds {len(infos):,} files, more than the {MAX_ZIP_FILES:,} an export can have: "
+                         f"not imported.")
+    members = {i.filename: i for i in infos if not i.is_dir()}
+    if "labels.csv" not in members:
+        raise HWLabError(f"{path} has no labels.csv: it is not an export of `python -m core class export`.")
+    for info in infos:
+        cap = MAX_LABELS_BYTES if info.filename == "labels.csv" else MAX_MEMBER_BYTES
+        if info.file_size > cap:
+            raise HWLabError(f"{path}: {info.filename} would unpack to {info.file_size / 1e6:,.0f} MB, more than the "
+                             f"{cap / 1e6:,.0f} MB a file of an export can be: not imported.")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_ZIP_BYTES:
+        raise HWLabError(f"{path} would unpack to {total / 1e6:,.0f} MB, more than {MAX_ZIP_BYTES / 1e6:,.0f} MB: "
+                         f"not imported.")
+    return members
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """One member's bytes, never more than its declared size (a member that lies about it is refused)."""
+    with zf.open(info) as fh:
+        data = fh.read(info.file_size + 1)
+    if len(data) > info.file_size:
+        raise zipfile.BadZipFile(f"{info.filename} is larger than the zip says")
+    return data
+
+
 def read_zip(path: Path) -> list[dict]:
-    """The drawings of an exported zip: dicts with label, student, created, picture (bytes), input28."""
+    """The drawings of an exported zip: dicts with label, student, created, picture (bytes), input28. Member
+    counts and sizes are checked before anything is unpacked, labels.csv has at most MAX_IMPORT_ROWS rows, and
+    each member is unpacked once however many rows name it; a bomb or a damaged zip is one sentence."""
     try:
         zf = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile) as exc:
+    except (OSError, zipfile.BadZipFile, EOFError) as exc:
         raise HWLabError(f"{path} is not a zip of the class's drawings ({exc}).") from None
     with zf:
-        names = set(zf.namelist())
-        if "labels.csv" not in names or len(names) > MAX_ZIP_FILES:
-            raise HWLabError(f"{path} has no labels.csv: it is not an export of `python -m core class export`.")
-        rows = list(csv.DictReader(io.StringIO(zf.read("labels.csv").decode("utf-8"))))
-        out = []
-        for i, r in enumerate(rows, start=2):
-            try:
-                created = datetime.fromisoformat(r["created"]).timestamp() if r.get("created") else None
-                out.append({"label": r["label"], "student": r["student"], "created": created,
-                            "picture": zf.read(r["file"]) if r.get("file") in names else None,
-                            "input28": read_input_png(zf.read(r["input"])) if r.get("input") in names else None})
-            except (KeyError, ValueError, OSError) as exc:
-                raise HWLabError(f"{path}, labels.csv line {i}: {exc}.") from None
+        members = _checked_members(path, zf)
+        unpacked: dict[str, bytes] = {}
+
+        def member(name: str | None) -> bytes | None:
+            if name not in members:
+                return None
+            if name not in unpacked:
+                unpacked[name] = _read_member(zf, members[name])
+            return unpacked[name]
+
+        inputs: dict[str, np.ndarray] = {}
+        try:
+            text = member("labels.csv").decode("utf-8")
+            rows = list(itertools.islice(csv.DictReader(io.StringIO(text)), MAX_IMPORT_ROWS + 1))
+            if len(rows) > MAX_IMPORT_ROWS:
+                raise HWLabError(f"{path}: labels.csv has more than {MAX_IMPORT_ROWS:,} rows: not imported.")
+            out = []
+            for i, r in enumerate(rows, start=2):
+                try:
+                    created = datetime.fromisoformat(r["created"]).timestamp() if r.get("created") else None
+                    name = r.get("input")
+                    if name in members and name not in inputs:
+                        inputs[name] = read_input_png(member(name))
+                    out.append({"label": r["label"], "student": r["student"], "created": created,
+                                "picture": member(r.get("file")), "input28": inputs.get(name)})
+                except (KeyError, ValueError, TypeError) as exc:
+                    raise HWLabError(f"{path}, labels.csv line {i}: {exc}.") from None
+        except (zipfile.BadZipFile, EOFError, zlib.error, OSError) as exc:
+            raise _zip_sentence(path, exc) from None
+        except UnicodeDecodeError:
+            raise HWLabError(f"{path}: labels.csv is not UTF-8 text: not imported.") from None
+    return out
+
+
+def _same_drawing_key(student: str, label: str, created, x) -> tuple:
+    a = np.asarray(x)
+    if a.dtype != np.uint8:  # a model input in [0, 1]: as the store keeps it
+        a = np.round(a.astype(np.float32) * 255).clip(0, 255).astype(np.uint8)
+    return (student, label, round(created or 0), a.reshape(28, 28).tobytes())
+
+
+def not_yet_in(rows: list[dict], existing) -> list[dict]:
+    """The rows (cmd_import's: student, label, created, x) that are not already among `existing` drawings (the
+    current session's): importing the same zip twice adds its drawings once."""
+    seen = {_same_drawing_key(d.student, d.label, d.created, d.input28) for d in existing}
+    out = []
+    for r in rows:
+        key = _same_drawing_key(r["student"], r["label"], r["created"], r["x"])
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
     return out

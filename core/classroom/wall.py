@@ -7,7 +7,7 @@ from typing import Optional
 
 import numpy as np
 
-from .store import Drawing, Store
+from .store import MAX_DRAWINGS_PER_SESSION, Drawing, Store
 
 LOW_CONFIDENCE = 0.6  # below this a prediction counts as unsure (the Draw page's warning too)
 FOOL_CONFIDENCE = 0.5  # a fool: the model read another character than the student meant, and was this sure of it
@@ -40,10 +40,10 @@ def live_rows(store: Store, session_id: Optional[int] = None) -> list[Drawing]:
             rows = kept.rows + store.drawings(session_id=session_id, after_id=kept.rows[-1].id)
             if not _same(signature_of(rows), now):
                 rows = None
-        if rows is None:
-            rows = store.drawings(session_id=session_id)
-        kept.signature, kept.rows = now, rows
-        return rows
+        if rows is None:  # the newest, never more than a session keeps (an older database may hold more)
+            rows = store.drawings(session_id=session_id, limit=MAX_DRAWINGS_PER_SESSION)
+        kept.signature, kept.rows = now, rows[-MAX_DRAWINGS_PER_SESSION:]
+        return kept.rows
 
 
 def _same(a: tuple, b: tuple) -> bool:

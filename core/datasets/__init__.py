@@ -9,6 +9,7 @@ present, how to fetch them):
     class_drawings.py  the class's drawings, from the class database (whole students held out as test)
 The registry below (DATASETS) holds one Source per dataset name; `load`, `fetch`, `file_status`,
 `on_disk`, `can_download` and `download_size_mb` ask the dataset's Source, with no ladder of names.
+decoded.py keeps decoded arrays in the cache folder (MNIST's gzipped IDX files are decoded once).
 
 Adding a source: write core/datasets/<name>.py with a Source subclass (override `load`; `present` and
 `state` when it has files; `fetch` and `download_size_mb`, with `can_download = True`, when it can
@@ -26,10 +27,10 @@ training files are absent but whose test files are present is re-split with a fi
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 from .. import config
-from ..progress import Progress
+from ..progress import ProgressCallback
 from ..errors import DatasetMissing, HWLabError
 from . import class_drawings, emnist, kaggle, mnist, sklearn_digits
 from .base import (DIGITS, LOWER, RESPLIT_SEED, RESPLIT_TEST_FRACTION, UPPER, VALIDATION_FRACTION,  # noqa: F401
@@ -59,10 +60,17 @@ def spec(name: str) -> Source:
     return DATASETS[name]
 
 
-def load(name: str, progress: Progress = None, download: bool = True) -> Dataset:
+def load(name: str, progress: ProgressCallback = None, download: bool = True,
+         init_from: Optional[str] = None, room: Optional[str] = None) -> Dataset:
     """The dataset called `name` (see DATASETS). With download=True (the default) what is missing is
-    downloaded where that is possible, reporting progress(bytes done, total bytes or None)."""
-    return spec(name).load(progress, download)
+    downloaded where that is possible, reporting progress(bytes done, total bytes or None). With
+    `init_from`, a bundle's name: the data as fine-tuning that bundle trains on it (Source.for_fine_tuning;
+    the class's drawings then mix in the bundle's own training images). `room`, a join code: the class's
+    drawings of that room (the other datasets have no rooms)."""
+    source = spec(name)
+    if room is not None and name == class_drawings.NAME:
+        return source.for_fine_tuning(class_drawings.load_room(room), init_from)
+    return source.for_fine_tuning(source.load(progress, download), init_from)
 
 
 def on_disk(name: str) -> bool:
@@ -80,7 +88,7 @@ def download_size_mb(name: str) -> Optional[float]:
     return DATASETS[name].download_size_mb() if name in DATASETS else None
 
 
-def fetch(name: str, progress: Progress = None) -> None:
+def fetch(name: str, progress: ProgressCallback = None) -> None:
     """Download the official files of a dataset into the download cache (checksum verified; an interrupted
     or failed download leaves no file). Raises DatasetMissing (with the folder and the address) when it cannot."""
     spec(name).fetch(progress)
@@ -109,12 +117,13 @@ def signature(name: str) -> tuple:
     return (str(config.data_dir()),) + tuple(file_status(name)["present"]) + s.version()
 
 
-def load_offline(name: str) -> Optional[Dataset]:
-    """The dataset when its files are already on disk, else None. Never downloads (a page must not stall
-    on the network); may take a few seconds to read."""
+def load_offline(name: str, read: Optional[Callable[[str], Dataset]] = None) -> Optional[Dataset]:
+    """The dataset when its files are already on disk and readable, else None. Never downloads (a page must
+    not stall on the network); may take a few seconds to read. `read(name)`: how to read it (the pages' shared
+    cache, ui/state.dataset); by default load(name, download=False)."""
     if not on_disk(name):
         return None
     try:
-        return load(name, download=False)
+        return read(name) if read else load(name, download=False)
     except (HWLabError, OSError, ValueError):
         return None

@@ -10,7 +10,7 @@ from typing import Optional
 import numpy as np
 
 from .. import config
-from ..progress import Progress
+from ..progress import ProgressCallback
 from ..errors import DatasetMissing
 
 RESPLIT_SEED = 0
@@ -54,8 +54,13 @@ class Source:
     source: str  # where a user gets them
     can_download = False  # whether `fetch` gets the official files itself
 
-    def load(self, progress: Progress = None, download: bool = True) -> Dataset:
+    def load(self, progress: ProgressCallback = None, download: bool = True) -> Dataset:
         raise NotImplementedError
+
+    def for_fine_tuning(self, ds: Dataset, init_from: Optional[str]) -> Dataset:
+        """The loaded dataset as a model fine-tuned from the bundle `init_from` trains on it (datasets.load's
+        `init_from`); most sources train as they load, the class's drawings mix in the bundle's own data."""
+        return ds
 
     def present(self, fname: str) -> bool:
         """Whether one of `files` (its last path part) is on disk."""
@@ -81,7 +86,7 @@ class Source:
         set of files present is compared besides (datasets.signature)."""
         return ()
 
-    def fetch(self, progress: Progress = None) -> None:
+    def fetch(self, progress: ProgressCallback = None) -> None:
         """Download its official files (nothing to do for a source without files)."""
 
     def download_size_mb(self) -> Optional[float]:
@@ -146,7 +151,7 @@ def check_split(split: Split, n_classes: int, what: str) -> Split:
 
 
 def validation_count(n_train: int, fraction: float = VALIDATION_FRACTION) -> int:
-    """How many training images the training pipeline holds out for validation (as training.py does)."""
+    """How many training images the training pipeline holds out for validation (as training/run.py does)."""
     if fraction > 0 and n_train >= 20:
         return max(1, int(round(n_train * fraction)))
     return 0

@@ -11,10 +11,10 @@ from typing import Optional
 import numpy as np
 
 from .. import config
-from ..download import download
-from ..progress import Progress
+from .download import download
+from ..progress import ProgressCallback
 from ..errors import DatasetMissing, DownloadError
-from ..idx import parse_idx
+from .idx import parse_idx
 from .base import DIGITS, LOWER, RESPLIT_TEST_FRACTION, UPPER, Dataset, Source, Split, check_split, find, \
     folders, image_keys, resplit
 
@@ -113,10 +113,11 @@ class EMNIST(Source):
 
     def _missing_error(self, why: str = "") -> DatasetMissing:
         derive = DERIVED_FROM.get(self.split)
-        alt = f", nor the {derive} test files it can be derived from" if derive else ""
         files = ", ".join(f.split("/")[-1] for f in self.files)
+        what = (f"neither its files ({files}) nor the {derive} test files it can be derived from are there" if derive
+                else f"its files ({files}) are not there")
         return DatasetMissing(
-            f"{self.title} is not in {config.data_dir() / 'emnist'}{why}: neither its files ({files}){alt}. Download NIST's "
+            f"{self.title} is not in {config.data_dir() / 'emnist'}{why}: {what}. Download NIST's "
             f"gzip.zip (about {ZIP_MB} MB) from {URL} into that folder, or set HWLAB_DATA_DIR to a "
             f"folder that has emnist/.")
 
@@ -142,7 +143,7 @@ class EMNIST(Source):
     def download_size_mb(self) -> Optional[float]:
         return 0.0 if any(z.is_file() for z in _zips()) else float(ZIP_MB)
 
-    def fetch(self, progress: Progress = None) -> None:
+    def fetch(self, progress: ProgressCallback = None) -> None:
         """NIST's gzip.zip, which holds every split, unless one is already here."""
         if any(z.is_file() for z in _zips()):
             return
@@ -166,7 +167,7 @@ class EMNIST(Source):
         return Dataset(self.name, self.title, classes, tr, te, prov, "emnist",
                        notes=[f"The EMNIST {split} training files are absent: trained on a re-split of its test files."])
 
-    def load(self, progress: Progress = None, download: bool = True) -> Dataset:
+    def load(self, progress: ProgressCallback = None, download: bool = True) -> Dataset:
         split = self.split
         if download and not _usable(split):
             self.fetch(progress)

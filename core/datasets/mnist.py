@@ -8,10 +8,11 @@ from typing import Optional
 import numpy as np
 
 from .. import config
-from ..download import download
-from ..progress import Progress, shifted
+from .download import download
+from ..progress import ProgressCallback, shifted
 from ..errors import DatasetMissing, DownloadError
-from ..idx import parse_idx
+from . import decoded
+from .idx import parse_idx
 from .base import DIGITS, Dataset, Source, Split, check_split, find
 
 URLS = [  # the official address first, then the long-standing public mirrors of the same files
@@ -56,7 +57,7 @@ class MNIST(Source):
     def download_size_mb(self) -> Optional[float]:
         return sum(SIZES[f] for f in MD5 if _local(f) is None) / 1e6
 
-    def fetch(self, progress: Progress = None) -> None:
+    def fetch(self, progress: ProgressCallback = None) -> None:
         missing = [f for f in MD5 if _local(f) is None]
         total = sum(SIZES[f] for f in missing)
         offset = 0
@@ -69,13 +70,14 @@ class MNIST(Source):
                                      f", and downloading failed ({exc})") from None
             offset += SIZES[f]
 
-    def load(self, progress: Progress = None, download: bool = True) -> Dataset:
+    def load(self, progress: ProgressCallback = None, download: bool = True) -> Dataset:
         missing = [f for f in MD5 if _local(f) is None]
         if missing:
             if not download:
                 raise _missing_error(missing)
             self.fetch(progress)
-        arr = {f: parse_idx(_local(f).read_bytes()) for f in MD5}
+        files = [_local(f) for f in MD5]  # decoded once, then read back from the cache (decoded.py)
+        arr = decoded.arrays("mnist", files, lambda: {f: parse_idx(p.read_bytes()) for f, p in zip(MD5, files)})
         train = Split(arr["train-images-idx3-ubyte.gz"], arr["train-labels-idx1-ubyte.gz"].astype(np.int64))
         test = Split(arr["t10k-images-idx3-ubyte.gz"], arr["t10k-labels-idx1-ubyte.gz"].astype(np.int64))
         return Dataset(self.name, self.title, DIGITS, check_split(train, 10, "MNIST train"),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..progress import Progress
+from ..progress import ProgressCallback
 from .base import DIGITS, Dataset, Source, resplit
 
 
@@ -11,15 +11,15 @@ class SklearnDigits(Source):
     def state(self, present, missing):
         return "bundled", True, "bundled with scikit-learn: always available, offline"
 
-    def load(self, progress: Progress = None, download: bool = True) -> Dataset:
+    def load(self, progress: ProgressCallback = None, download: bool = True) -> Dataset:
         from sklearn.datasets import load_digits
 
-        from ..preprocess import to_model_input
+        from ..model.input import to_uint8
+        from ..model.preprocess import to_model_input
 
         d = load_digits()
         ink = d.images.astype(np.float32) / 16.0  # 8x8, values 0..16
-        x = np.stack([(to_model_input(im, "mnist", threshold=0.05)[0, ..., 0] * 255).round().astype(np.uint8)
-                      for im in ink])
+        x = np.stack([to_uint8(to_model_input(im, "mnist", threshold=0.05)[0]) for im in ink])
         y = d.target.astype(np.int64)
         tr, te, prov = resplit(x, y, "scikit-learn's 1,797 8x8 digits (upscaled into MNIST's 20x20 box)")
         return Dataset(self.name, self.title, DIGITS, tr, te, prov, "mnist",

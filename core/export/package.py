@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .. import atomic, registry
 from ..errors import BadModel, ExportError
-from ..progress import Progress
+from ..progress import ProgressCallback
 from . import formats
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -52,7 +52,7 @@ def _values(bundle: registry.Bundle, fmt: formats.Format, input_name: str) -> di
     return values
 
 
-def build_zip(name: str, format_name: str, progress: Progress = None) -> bytes:
+def build_zip(name: str, format_name: str, progress: ProgressCallback = None) -> bytes:
     """The zip of bundle `name` in format `format_name` (keras, onnx, litert), as bytes. Raises ExportError
     with a sentence when that format cannot hold the model, BadModel when the bundle is not usable."""
     fmt = formats.get(format_name)
@@ -89,7 +89,7 @@ def build_zip(name: str, format_name: str, progress: Progress = None) -> bytes:
     return buffer.getvalue()
 
 
-def write_zip(name: str, format_name: str, out: Path, progress: Progress = None) -> dict:
+def write_zip(name: str, format_name: str, out: Path, progress: ProgressCallback = None) -> dict:
     """build_zip written to `out` atomically (a failed export leaves what was there); what the CLI prints."""
     out = Path(out)
     if out.suffix.lower() != ".zip":

@@ -1,5 +1,6 @@
 """`python -m core lineup | neighbours | read`: the insight commands, registered into core/cli.py's parser.
-One JSON object a line on stdout; a picture that cannot be read gets {"file", "error"} and exit code 2."""
+One JSON object a line on stdout; a picture that cannot be read gets a sentence on stderr and, at the end,
+exit code 2 (core/cli.py's one rule)."""
 from __future__ import annotations
 
 import json
@@ -8,8 +9,9 @@ from typing import Iterator, Union
 
 import numpy as np
 
+from ..console import say_error
 from ..errors import BadImage
-from ..preprocess import read_image
+from ..model.preprocess import read_image
 
 
 def _print(obj) -> None:
@@ -40,7 +42,7 @@ def cmd_lineup(a) -> int:
         answers = [] if isinstance(pic, str) else line.read(pic)
         if not answers:
             failed += 1
-            _print({"file": f, "error": pic if isinstance(pic, str) else f"{f}: no ink found (a blank picture)"})
+            say_error(pic if isinstance(pic, str) else f"{f}: no ink found (a blank picture)")
         for r in answers:
             _print({"file": f, "model": r.model, "label": r.label, "confidence": round(r.confidence, 6),
                     "top": _top(r.top), "kind": r.kind, "parameters": r.parameters,
@@ -49,7 +51,7 @@ def cmd_lineup(a) -> int:
 
 
 def cmd_neighbours(a) -> int:
-    from ..preprocess import prepare
+    from ..model.preprocess import prepare
     from ..registry import Predictor
     from .neighbours import Neighbours
 
@@ -60,7 +62,7 @@ def cmd_neighbours(a) -> int:
         x = None if isinstance(pic, str) else prepare(pic, pred.style).x
         if x is None:
             failed += 1
-            _print({"file": f, "error": pic if isinstance(pic, str) else f"{f}: no ink found (a blank picture)"})
+            say_error(pic if isinstance(pic, str) else f"{f}: no ink found (a blank picture)")
             continue
         found = near.query(x, a.k)[0]
         _print({"file": f, "label": pred.top(pred(x)[0], 1)[0][0],
@@ -77,7 +79,7 @@ def cmd_read(a) -> int:
     for f, pic in _pictures(a.images):
         if isinstance(pic, str):
             failed += 1
-            _print({"file": f, "error": pic})
+            say_error(pic)
             continue
         r = read(pred, pic)
         _print({"file": f, "text": r.text, "characters": [

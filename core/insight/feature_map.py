@@ -15,8 +15,9 @@ from typing import Callable, Optional
 import numpy as np
 
 from .. import config, datasets, registry
-from ..compiled import compiled_predict
-from ..errors import BadModel
+from ..model.compiled import compiled_predict
+from ..errors import BadModel, DatasetMissing
+from ..model.input import from_uint8
 from .features import Embedder, Projection
 
 FILE = "feature_map.npz"
@@ -60,7 +61,7 @@ def compute(model, x_uint8: np.ndarray, y: np.ndarray, classes: list[str], sourc
         progress(f"features of {len(pick):,} test images")
     feats = embed.of_images(x_uint8[pick])
     predicted = compiled_predict(model)
-    pred = np.asarray(predicted(x_uint8[pick, ..., None].astype(np.float32) / 255.0)).argmax(1)
+    pred = np.asarray(predicted(from_uint8(x_uint8[pick]))).argmax(1)
     proj = Projection.fit(feats, PCA_DIMS, seed=seed)
     low = proj(feats)
     if progress:
@@ -103,25 +104,49 @@ def build_and_save(name: str, model, ds: datasets.Dataset, progress=None) -> Fea
     return m
 
 
+def draw(name: str, progress: Optional[Callable[[str], None]] = None) -> FeatureMap:
+    """Draw and save the map of the bundle `name` from its dataset's test split as it trained on it (fine-tuned
+    on the class's drawings: their held-out students, in the bundle's classes). Raises DatasetMissing. The
+    callers of training (the job worker, `python -m core train`) draw a new bundle's map with it."""
+    card = registry.inspect(name).card
+    training = card.get("training", {})
+    ds = datasets.load(card["dataset"], download=False, init_from=training.get("init_from"),
+                       room=training.get("class_room"))
+    return build_and_save(name, registry.load_model(name), ds, progress=progress)
+
+
 def main(argv=None) -> int:
     """python -m core.insight.feature_map [NAME ...]: (re)compute the maps of these bundles (default: every
     usable bundle whose dataset is on disk). Prints one JSON line per bundle."""
     import json
     import sys
 
-    names = (argv if argv is not None else sys.argv[1:]) or [b.name for b in registry.list_bundles() if b.ok]
-    for name in names:
-        b = registry.inspect(name)
-        try:
-            ds = datasets.load(b.card["dataset"], download=False)
-        except Exception as exc:  # noqa: BLE001 - a missing dataset skips this bundle, said as such
-            print(json.dumps({"model": name, "skipped": str(exc)}), flush=True)
-            continue
-        m = build_and_save(name, registry.load_model(name), ds)
-        size = (b.path / FILE).stat().st_size
-        print(json.dumps({"model": name, "points": len(m.xy), "seconds": round(m.seconds, 1), "bytes": size}),
-              flush=True)
-    return 0
+    from ..console import quiet_start, run_reporting_errors, say_error
+    from ..errors import HWLabError
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    quiet_start("--verbose" in argv)
+    names = [a for a in argv if a != "--verbose"]
+
+    def draw() -> int:
+        config.map_points()  # HWLAB_MAP_POINTS out of range: one sentence before any work
+        failed = 0
+        for name in names or [b.name for b in registry.list_bundles() if b.ok]:
+            try:
+                b = registry.inspect(name)
+                if not b.ok:
+                    raise BadModel(b.error)
+                m = draw(name)
+            except HWLabError as exc:  # an unknown model or a missing dataset: said, and the others are drawn
+                say_error(str(exc))
+                failed += 1
+                continue
+            size = (b.path / FILE).stat().st_size
+            print(json.dumps({"model": name, "points": len(m.xy), "seconds": round(m.seconds, 1), "bytes": size}),
+                  flush=True)
+        return 2 if failed else 0
+
+    return run_reporting_errors(draw)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,15 @@
 """A model's own feature space: the output of its last hidden layer (the input of its `logits` layer), the
 space in which its final, linear layer separates the classes. For logistic regression that is the pixels.
-Called through a compiled function (core.compiled.compiled_predict), in batches for whole datasets."""
+Called through a compiled function (core.model.compiled.compiled_predict), in batches for whole datasets."""
 from __future__ import annotations
 
 from typing import Callable, Optional
 
 import numpy as np
 
-from ..compiled import compiled_predict
+from ..model.compiled import compiled_predict
 from ..errors import BadModel
-from ..evaluation import batched
+from ..model.evaluation import batched
 
 
 def _classifier_layer(model):

@@ -10,8 +10,8 @@ import numpy as np
 
 from .. import config, registry
 from ..errors import BadModel
-from ..explain import architecture_kind as kind_of  # 'linear', 'mlp' or 'cnn' from a model card
-from ..preprocess import prepare
+from .explain import architecture_kind as kind_of  # 'linear', 'mlp' or 'cnn' from a model card
+from ..model.preprocess import prepare
 from .top import TopAnswers
 
 KIND_ORDER = {"linear": 0, "mlp": 1, "cnn": 2}  # simplest first

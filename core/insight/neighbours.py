@@ -4,7 +4,8 @@
 The training set's features are computed once per bundle and dataset and kept in the derived-data cache
 (config.cache_dir()/insight/, beside the rendered pen strokes; never in the models folder, whose size is
 budgeted), keyed by the model file's time and size, so a replaced bundle is computed afresh. The dataset
-must be on disk (nothing is downloaded here); when it is not, DatasetMissing says which files and where."""
+must be on disk (nothing is downloaded here), else its sample shipped with the app is searched (MNIST's:
+datasets/shipped_sample.py); with neither, DatasetMissing says which files and where."""
 from __future__ import annotations
 
 import hashlib
@@ -16,7 +17,8 @@ from typing import Callable, Optional
 import numpy as np
 
 from .. import config, datasets, registry
-from ..errors import BadModel
+from ..datasets import shipped_sample
+from ..errors import BadModel, DatasetMissing
 from .features import Embedder, Projection
 
 CACHE_VERSION = "v2"
@@ -46,7 +48,16 @@ class Neighbours:
         self.pred = pred
         self.dataset_name = pred.card["dataset"]
         self.embed = Embedder(pred.model)
-        self.data = datasets.load(self.dataset_name, download=False)  # raises DatasetMissing with a sentence
+        self.searched = self.dataset_name  # what the training images are (said under the neighbours)
+        try:
+            self.data = datasets.load(self.dataset_name, download=False)
+        except DatasetMissing:  # offline, MNIST never downloaded: the sample shipped with the app, if any
+            sample = shipped_sample.load(self.dataset_name)
+            if sample is None:
+                raise  # its sentence says which files and where
+            self.data = datasets.Dataset(self.dataset_name, self.dataset_name, shipped_sample.CLASSES, sample[0],
+                                         sample[1], "the sample shipped with the app", "mnist")
+            self.searched = f"the {self.dataset_name} sample shipped with the app"
         if [str(c) for c in self.data.classes] != pred.classes:
             raise BadModel(f"{pred.bundle.name} predicts {len(pred.classes)} classes, its dataset "
                            f"{self.dataset_name} has {len(self.data.classes)}: they do not match.")
@@ -55,7 +66,8 @@ class Neighbours:
 
     def _training_features(self, progress) -> np.ndarray:
         """The training set's features, projected to DIMS dimensions (computed once, then read from the cache)."""
-        path = cache_path(self.pred.bundle, self.dataset_name)
+        path = cache_path(self.pred.bundle, self.dataset_name if self.searched == self.dataset_name else
+                          f"{self.dataset_name}-sample")
         n = len(self.data.train)
         if path.is_file():
             try:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..preprocess import INK_THRESHOLD, Prepared, ink_map, prepare
+from ..model.preprocess import INK_THRESHOLD, Prepared, ink_map, prepare
 
 MERGE_OVERLAP = 0.3  # of the narrower one's width: strokes that overlap this much belong together
 MIN_PIECE_INK = 0.01  # pieces with less than this share of the ink are specks, not characters

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from e2e_support import shows_no_answer
+from e2e_support import shows_no_answer, wait_for_answer
 from tests.e2e.conftest import ROOT, draw_stroke, start_app
 
 pytestmark = pytest.mark.e2e
@@ -53,11 +53,8 @@ def test_a_student_sends_and_the_teacher_sees_it(playwright_browser, tmp_path):
         box = canvas.bounding_box()
         x0, y0, k = box["x"], box["y"], box["width"] / 280
         draw_stroke(student, [(x0 + 140 * k, y0 + (60 + i * 8) * k) for i in range(21)])  # a "1"
-        send = student.get_by_role("button", name=re.compile("Send to the class"))
-        end = time.time() + 60
-        while time.time() < end and not (send.count() and send.first.is_enabled()):
-            time.sleep(0.2)
-        send.first.click()
+        wait_for_answer(student)  # the drawing is read (Send stays enabled before: it then says there is nothing yet)
+        student.get_by_role("button", name=re.compile("Send to the class")).first.click()
         student.get_by_text("Sent.").wait_for(timeout=30_000)
         t0 = time.time()
         teacher.get_by_text("Zoe-e2e").first.wait_for(timeout=30_000)

@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import ROOT, SHARED_DATA, needs_shared
 from core import export
-from core.strokes import read_samples
+from core.datasets.strokes import read_samples
 from e2e_support import canvas_points, draw_stroke
 
 pytestmark = [pytest.mark.e2e, needs_shared]

@@ -7,8 +7,8 @@ import time
 import pytest
 
 from core import config
-from ui.views import PLACEHOLDER
-from core.strokes import read_samples
+from ui.prediction import PLACEHOLDER
+from core.datasets.strokes import read_samples
 from e2e_support import (ROOT, SCREENS, UNCOVERED_JS, canvas_points, draw_stroke, inside_screen, start_app,
                          stop_app, touch_context, touch_stroke)
 

@@ -46,8 +46,8 @@ def test_sessions_at_once_each_get_their_own_prediction(app_url):
 
 
 def test_a_page_opened_by_its_own_address_on_a_fresh_server_has_the_sidebar():
-    # Streamlit runs pages/evaluation.py alone (no app.py, so no picker) when a fresh server's first request
-    # names it; ui/state.py turns that off and runs again through app.py.
+    # With a folder named pages/ beside app.py, Streamlit ran that page alone (its old pages-folder convention:
+    # no app.py, so no picker) when a fresh server's first request named it; the pages live in app_pages/.
     from e2e_support import start_app
 
     proc, url = start_app({"HWLAB_MODELS_DIR": str(ROOT / "models")})

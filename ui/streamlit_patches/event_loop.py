@@ -28,6 +28,10 @@ import logging
 import queue
 import threading
 
+SETTING = "HWLAB_PATCH_EVENT_LOOP"  # =0 turns it off (ui/streamlit_patches/__init__.py)
+BUYS = ("the loop sends every queued message a turn (with new_session_message, the class send and the wall's "
+        "grid: --class 40 sessions p95 1.83-2.10 s -> 1.00-1.24 s, wall refresh p95 2.1 -> 1.12-1.65 s, "
+        "commit cb7f1e3)")
 TARGETS = ("streamlit.runtime.runtime.Runtime._enqueued_some_message",
            "streamlit.runtime.scriptrunner.script_runner.ScriptRunner.start",
            "streamlit.runtime.runtime.asyncio (as Runtime._loop_coroutine uses it)")

@@ -12,6 +12,9 @@ from __future__ import annotations
 import logging
 import sys
 
+SETTING = "HWLAB_PATCH_KERAS_SESSION"  # =0 turns it off (ui/streamlit_patches/__init__.py)
+BUYS = ("about 0.4 s of CPU a run (Keras's clear_session and its collection; with Streamlit's per-run GC off,"
+        " 2.4 s -> 0.3 s of server CPU a drawing, commit 8c68abd)")
 TARGET = "streamlit.runtime.scriptrunner.script_runner._clean_problem_modules"
 
 

@@ -20,6 +20,9 @@ import weakref
 from collections import deque
 from typing import Callable
 
+SETTING = "HWLAB_PATCH_SCRIPT_EVENTS"  # =0 turns it off (ui/streamlit_patches/__init__.py)
+BUYS = ("one wake-up of the loop per batch of a run's messages (with long_lived and turns: --class 40 "
+        "sessions p95 0.89/0.87 s, wall refresh p95 0.74/0.71 s, commit d06a2e2)")
 TARGET = "streamlit.runtime.app_session.AppSession._call_soon_on_event_loop"
 _log = logging.getLogger(__name__)
 

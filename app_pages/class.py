@@ -1,0 +1,150 @@
+"""Class page (/class): the class wall, what the projector shows. A live grid of the class's drawings (refreshed
+every 2 s without a full page rerun), filters, sorting, counters, a confusion matrix, the "Fool the model" game;
+a click explains a drawing with the Draw page's view. The teacher starts new sessions, deletes drawings and has
+the wall re-read every drawing with another model. /class?room=CODE is that room's wall, with its join code in
+large type and as a QR code (ui/rooms.py); a teacher opens a room here ("Room name", "Open a room")."""
+from datetime import datetime
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.classroom import wall
+from core.classroom.store import ClassStoreError, open_store
+from core.errors import HWLabError
+from ui import rooms as class_rooms
+from ui import teacher_lock
+from ui.chart_text import matrix_table
+from ui.insight.explain import explain_input
+from ui.state import current_predictor, page_frame, predictor
+from ui.turns import wall_refresh
+from ui.class_wall import KEY_PREFIX, SELECTED_KEY, SESSION_KEY
+from ui.class_wall.grid import card, wall_grid
+
+page_frame()
+REFRESH_S = 2.0
+SHOWN = 32  # cards on the wall at most (the newest, or the first in the chosen order)
+CONFUSION_REFRESH_S = 10.0
+K = KEY_PREFIX
+SELECTED = SELECTED_KEY
+
+st.title(":material/groups: Class wall")
+try:
+    store = open_store()
+    room = class_rooms.current_room(store)  # None: the default room, the class as before rooms
+    class_rooms.open_form(store)
+    if room is not None:
+        class_rooms.join_panel(room)
+    sessions = store.sessions(room.id if room else None)
+except ClassStoreError as exc:
+    st.error(str(exc))
+    st.stop()
+
+
+def _session_label(s: dict) -> str:
+    when = datetime.fromtimestamp(s["started"]).strftime("%d %b %H:%M")
+    return f"{s['name']} · {when} · {s['drawings']} drawings" + (" (archived)" if s["archived"] else " (now)")
+
+
+by_id = {s["id"]: s for s in sessions}
+if st.session_state.get(SESSION_KEY) not in by_id:  # another room's session, or one deleted by `class clear`
+    st.session_state.pop(SESSION_KEY, None)
+with st.container(horizontal=True, wrap=True, vertical_alignment="bottom", gap="medium"):  # wraps, never cuts a label
+    session_id = st.selectbox("Class session", list(by_id), format_func=lambda i: _session_label(by_id[i]),
+                              key=SESSION_KEY, width=340)
+    misread = st.toggle("Misread only", key=K + "misread")
+    low = st.toggle(f"Low confidence (< {wall.LOW_CONFIDENCE:.0%})", key=K + "low")
+    fool_game = st.toggle("Fool the model", key=K + "fools",
+                          help="Draw something you would read as one character that the model reads as another. "
+                               "The wall highlights the successful fools.")
+    order = st.radio("Sort", ["newest", "mistakes"], horizontal=True, key=K + "order",
+                     format_func={"newest": "Newest", "mistakes": "Confident mistakes first"}.get)
+
+
+def _confusion(rows) -> go.Figure:
+    labels, m = wall.confusion(rows)
+    fig = go.Figure(go.Heatmap(z=m, x=labels, y=labels, colorscale="Blues", showscale=False,
+                               hovertemplate="meant %{y}, read %{x}: %{z}<extra></extra>",
+                               text=m, texttemplate="%{text}"))
+    fig.update_layout(height=120 + 28 * len(labels), margin=dict(l=10, r=10, t=10, b=10),
+                      xaxis=dict(title="read by the model", type="category"),
+                      yaxis=dict(title="meant", type="category", autorange="reversed"))
+    return fig
+
+
+@st.fragment(run_every=REFRESH_S)
+def live_wall() -> None:
+    with wall_refresh():  # new drawing runs wait for it: the projector goes first (ui/turns.py)
+        _live_wall()
+
+
+def _live_wall() -> None:
+    try:
+        rows = wall.live_rows(store, session_id)
+    except ClassStoreError as exc:
+        st.error(str(exc))
+        return
+    c = wall.counters(rows)
+    with st.container(horizontal=True, wrap=True, vertical_alignment="bottom"):  # one block, not st.columns
+        label = st.selectbox("Label", ["(all)"] + sorted({d.label for d in rows}), key=K + "label", width=200)
+        student = st.selectbox("Student", ["(all)"] + sorted({d.student for d in rows}), key=K + "student",
+                               width=200)
+    shown = wall.ordered(wall.filtered(rows, misread, low, None if label == "(all)" else label,
+                                       None if student == "(all)" else student), order)
+    if not rows:
+        st.info("No drawings in this session yet: on the Draw page, type your name, draw, and press "
+                "Send to the class.", icon=":material/draw:")
+    # The counters, the note and the cards are one element (ui/class_wall/grid.py): this redraws every 2 s.
+    counters = [("Drawings", str(c["drawings"])), ("Students", str(c["students"])),
+                ("Model's accuracy on them", "–" if c["accuracy"] is None else f"{c['accuracy']:.1%}"),
+                ("Successful fools", str(c["fools"]))]
+    note = f"Showing {min(len(shown), SHOWN)} of {len(shown)} matching drawings; refreshed every {REFRESH_S:.0f} s."
+    picked = wall_grid(counters, note, [card(d, fool_game and wall.is_fool(d)) for d in shown[:SHOWN]],
+                       key=K + "grid")
+    if picked is not None:  # a click on a card: its explanation is below the wall, so the whole page reruns
+        st.session_state[SELECTED] = picked
+        st.rerun()
+
+
+@st.fragment(run_every=CONFUSION_REFRESH_S)
+def live_confusion() -> None:
+    """Refreshed less often than the grid: a plot costs more to send than the cards."""
+    try:
+        rows = wall.live_rows(store, session_id)
+    except ClassStoreError:
+        return  # the grid above says so
+    if rows:
+        with st.expander("Confusion matrix of the class's drawings", icon=":material/grid_on:"):
+            st.plotly_chart(_confusion(rows), key=K + "confusion", config={"displayModeBar": False})
+            labels, m = wall.confusion(rows)
+            matrix_table(m, labels, K + "confusion", rows="meant", columns="read")
+
+
+live_wall()
+live_confusion()
+
+# ---------------------------------------------------------------- one drawing explained
+chosen = st.session_state.get(SELECTED)
+if chosen:
+    d = next((d for d in wall.live_rows(store, session_id) if d.id == chosen), None)  # the wall's, kept
+    if d is not None:
+        st.subheader(f"Drawing {d.id}: meant {d.label}, read {d.prediction} ({d.confidence:.0%})")
+        st.text(f"by {d.student}, read by {d.model}")
+        try:
+            pred = predictor(d.model)
+        except HWLabError:
+            pred = current_predictor()
+            st.caption("Its model is not in the models folder any more: explained with the picked model.")
+        if pred is not None and d.label in pred.classes:
+            explain_input(pred, d.x(), key=f"class-{d.id}", true_label=d.label)
+
+# ---------------------------------------------------------------- the teacher's actions
+st.divider()
+st.subheader(":material/school: Teacher")
+if teacher_lock.gate("manages the class session and deletes drawings"):
+    from ui.class_wall.teacher_actions import teacher_actions
+
+    if class_rooms.owns(room, store):
+        teacher_actions(store, session_id, room.id if room else None)
+    else:
+        st.info("Only the teacher who opened this room starts its sessions, deletes its drawings and trains on it.",
+                icon=":material/lock:")
