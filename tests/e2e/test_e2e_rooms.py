@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from e2e_support import wait_for_answer
 from tests.e2e.conftest import ROOT, draw_stroke, start_app, stop_app
 
 pytestmark = pytest.mark.e2e
@@ -47,11 +48,8 @@ def _draw_and_send(page, nick):
     box = canvas.bounding_box()
     x0, y0, k = box["x"], box["y"], box["width"] / 280
     draw_stroke(page, [(x0 + 140 * k, y0 + (60 + i * 8) * k) for i in range(21)])  # a "1"
-    send = page.get_by_role("button", name=re.compile("Send to the class"))
-    end = time.time() + 60
-    while time.time() < end and not (send.count() and send.first.is_enabled()):
-        time.sleep(0.2)
-    send.first.click()
+    wait_for_answer(page)  # the drawing is read: Send sends it (before, it says there is nothing yet)
+    page.get_by_role("button", name=re.compile("Send to the class")).first.click()
 
 
 def test_two_rooms_stay_apart(playwright_browser, tmp_path):

@@ -12,7 +12,9 @@ import time
 
 import pytest
 
-from e2e_support import app_process_on, served_by, start_serve, stop_serve
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from e2e_support import app_process_on, served_by, start_serve, stop_serve, wait_for_answer
 from tests.e2e.conftest import ROOT, draw_stroke
 
 pytestmark = [pytest.mark.e2e,
@@ -39,11 +41,11 @@ def _draw_and_send(page, slant: float) -> None:
         box = canvas.bounding_box()
         x0, y0, k = box["x"], box["y"], box["width"] / 280
         draw_stroke(page, [(x0 + (140 + slant * (i - 10)) * k, y0 + (60 + i * 8) * k) for i in range(21)])
-        end = time.time() + 30
-        while time.time() < end and not (send.count() and send.first.is_enabled()):
-            time.sleep(0.2)
-        if send.first.is_enabled():
+        try:
+            wait_for_answer(page, 30)  # read: Send sends it (before, it says there is nothing yet)
             break
+        except PlaywrightTimeout:
+            pass
     send.first.click()
     page.get_by_text("Sent.").first.wait_for(timeout=60_000)
 

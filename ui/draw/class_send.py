@@ -11,6 +11,7 @@ from typing import Callable
 
 import numpy as np
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from core.classroom import rooms
 from core.classroom.limits import SENDS_PER_MINUTE, send_wait_s
@@ -30,6 +31,9 @@ PROBLEM = "class_send_problem"  # (kind, sentence) when a send was refused or fa
 # button's args: Streamlit keeps a fragment's old widgets (and their args) until a full rerun, so a canvas picture
 # in each drawing's args grew the server by 270 MB in a minute of 40 students (benchmarks/concurrent_users.py).
 PENDING = "class_send_pending"
+# A press on Send while the stroke just drawn is still on its way to the model (the button then was the idle
+# one): the run that reads the drawing sends it, instead of saying there is nothing to send.
+PRESSED_EARLY = "class_send_pressed_early"
 
 
 def _keep_name() -> None:
@@ -71,7 +75,17 @@ def _send(digest: str, clear: Callable[[], None]) -> None:
 
 
 def _nothing_to_send() -> None:
-    st.session_state[PROBLEM] = ("warning", "Nothing to send yet: draw a character, try a sample or upload a picture.")
+    st.session_state[PRESSED_EARLY] = True  # said, or sent, by the run that follows (class_send)
+
+
+def _send_now(digest: str, clear: Callable[[], None]) -> None:
+    """A press that came before the drawing was read: send it in this run, then rerun the drawing's fragment
+    so that the canvas shows it empty."""
+    _send(digest, clear)
+    try:
+        st.rerun(scope="fragment")
+    except StreamlitAPIException:  # this run is the whole page's, not the fragment's
+        st.rerun()
 
 
 def _name_and_label(pred, digest: str | None, guess: int) -> None:
@@ -97,12 +111,18 @@ def class_send(pred, prepared, image, probs, clear: Callable[[], None]) -> None:
     digest = hashlib.sha1(np.ascontiguousarray(prepared.x).tobytes()).hexdigest()[:16] if drawn else None
     with st.container(border=True, horizontal=True, vertical_alignment="bottom", wrap=True, key="class_send_box"):
         _name_and_label(pred, digest, int(np.argmax(probs)) if drawn else 0)
+        pressed_early = st.session_state.pop(PRESSED_EARLY, False)
         if drawn:
             st.session_state[PENDING] = (digest, pred, prepared, image, probs)
+            if pressed_early:
+                _send_now(digest, clear)
             st.button("Send to the class", icon=":material/send:", key=f"class_send_{digest}", type="primary",
                       on_click=_send, args=(digest, clear))
         else:  # not disabled: after a send focus stays on it (a disabled button would drop it to the page's body)
             st.button("Send to the class", icon=":material/send:", key="class_send_idle", on_click=_nothing_to_send)
+    if pressed_early and not drawn:
+        st.session_state[PROBLEM] = ("warning", "Nothing to send yet: draw a character, try a sample or upload "
+                                                "a picture.")
     problem = st.session_state.pop(PROBLEM, None)
     just_sent = st.session_state.pop(JUST_SENT, None)
     if problem:
