@@ -15,6 +15,9 @@ TEST_DATA = Path(os.environ["HWLAB_DATA_DIR"])
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 os.environ.setdefault("HWLAB_MAP_POINTS", "300")  # a new bundle's map: small, quick to draw
+# Derived data (decoded datasets, this machine's training rates): a folder of this run's own, so that a record
+# left in the user's cache by another version of the code never changes what a test sees.
+os.environ.setdefault("HWLAB_CACHE_DIR", tempfile.mkdtemp(prefix="hwlab-cache-"))
 # The class database: a throwaway SQLite file, never the user's own (tests that need one set their own too).
 os.environ.setdefault("HWLAB_DB_URL", f"sqlite:///{tempfile.mkdtemp(prefix='hwlab-class-')}/class.db")
 

@@ -88,5 +88,5 @@ def test_draw_then_explain_shows_attribution_images(app_url, browser_page):
     _wait_images(page, "^SHAP for", 3)
     assert _images_with_caption(page, "^SHAP for") >= 3
     page.get_by_text(re.compile("Red pixels push the model")).wait_for(timeout=TIMEOUT)
-    # the activations follow: feature-map grids of the convolution layers
-    _wait_images(page, r"Conv2D · \d+×\d+×\d+", 1)
+    # the activations follow: feature-map grids of the convolution layers, captioned in plain words
+    _wait_images(page, r"\d+\. convolution \(pattern detectors\): \d+ maps of \d+×\d+", 1)
