@@ -174,6 +174,15 @@ ANSWER_JS = """() => { for (const m of document.querySelectorAll('[data-testid="
   return null; }"""
 
 
+def settled(page) -> None:
+    """Until the page has its title and its run is over (no running-man status), then a second more."""
+    page.locator("h1").first.wait_for(timeout=90_000)
+    end = time.time() + 60
+    while time.time() < end and page.locator('[data-testid="stStatusWidget"]').count():
+        time.sleep(0.2)
+    time.sleep(1)
+
+
 def wait_for_answer(page, timeout_s: float = 60) -> str:
     """Wait for the Draw page's answer, looked for at every frame, and return it (e.g. "7")."""
     return page.wait_for_function(ANSWER_JS, timeout=timeout_s * 1000).json_value()

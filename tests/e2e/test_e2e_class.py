@@ -6,19 +6,11 @@ import time
 
 import pytest
 
-from e2e_support import shows_no_answer, wait_for_answer
+from e2e_support import settled as _settled, shows_no_answer, wait_for_answer
 from tests.e2e.conftest import ROOT, draw_stroke, start_app
 
 pytestmark = pytest.mark.e2e
 TRAIN = re.compile(r"^\W*Train$")
-
-
-def _settled(page):
-    page.locator("h1").first.wait_for(timeout=90_000)
-    end = time.time() + 60
-    while time.time() < end and page.locator('[data-testid="stStatusWidget"]').count():
-        time.sleep(0.2)
-    time.sleep(1)
 
 
 def _train_buttons(page):

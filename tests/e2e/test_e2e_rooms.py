@@ -8,20 +8,12 @@ import time
 
 import pytest
 
-from e2e_support import wait_for_answer
+from e2e_support import settled as _settled, wait_for_answer
 from tests.e2e.conftest import ROOT, draw_stroke, start_app, stop_app
 
 pytestmark = pytest.mark.e2e
 CODE = re.compile(r"Join code:?\s*([A-Z0-9]{6})")
 PASSWORD = "tulip-42"
-
-
-def _settled(page):
-    page.locator("h1").first.wait_for(timeout=90_000)
-    end = time.time() + 60
-    while time.time() < end and page.locator('[data-testid="stStatusWidget"]').count():
-        time.sleep(0.2)
-    time.sleep(1)
 
 
 def _open_room(page, url, name):

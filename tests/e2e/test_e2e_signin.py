@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from e2e_support import ROOT, free_port, start_app, stop_app
+from e2e_support import ROOT, free_port, settled as _settled, start_app, stop_app
 
 pytestmark = pytest.mark.e2e
 oidc_provider_mock = pytest.importorskip("oidc_provider_mock")
@@ -21,14 +21,6 @@ def _put_user(issuer, sub, claims):
     req = urllib.request.Request(f"{issuer}/users/{sub}", data=json.dumps(claims).encode(), method="PUT",
                                  headers={"Content-Type": "application/json"})
     urllib.request.urlopen(req, timeout=10).read()
-
-
-def _settled(page):
-    page.locator("h1").first.wait_for(timeout=90_000)
-    end = time.time() + 60
-    while time.time() < end and page.locator('[data-testid="stStatusWidget"]').count():
-        time.sleep(0.2)
-    time.sleep(1)
 
 
 def _has_train_button(page, url) -> bool:
