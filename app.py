@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui.a11y import page_setup as accessibility_setup
 from ui.narrow_screens import close_sidebar_on_narrow_screens
+from ui.recover import reload_when_parts_failed
 from ui.state import sidebar
 from ui.streamlit_patches import apply_all
 from ui.teacher_lock import sidebar_field as teacher_password_field
@@ -24,5 +25,6 @@ nav = st.navigation([
 sidebar()
 teacher_password_field()
 close_sidebar_on_narrow_screens()
+reload_when_parts_failed()  # a page that opened during a server restart reloads once it is back (ui/recover.py)
 accessibility_setup()  # focus rings, reduced motion, the canvas's name, focus kept across reruns (ui/a11y.py)
 nav.run()
