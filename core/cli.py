@@ -17,7 +17,7 @@ from .console import quiet_start, run_reporting_errors, say_error
 from .errors import BadImage, BadModel, HWLabError
 
 # The commands that never load TensorFlow: the others load it at once, quietly (quiet_start).
-WITHOUT_TENSORFLOW = {"models", "datasets", "class list", "class export", "class clear"}
+WITHOUT_TENSORFLOW = {"models", "datasets", "class list", "class export", "class clear", "jobs", "worker"}
 
 
 def _print(obj) -> None:
@@ -190,6 +190,8 @@ def cmd_train(a) -> int:
 
     s = from_arguments(a)
     s.resolved()  # every setting checked (exit 2 and a sentence) before the lock, the data or the model
+    if a.queue:
+        return _queue_training(s)
     bar = Bar("training")  # on a terminal only: in a log, the lines per epoch below are the progress
 
     def events(e):
@@ -210,6 +212,38 @@ def cmd_train(a) -> int:
         draw_map(name, lambda message: events({"event": "status", "message": message}), lambda: False)
     print(name, flush=True)
     return 0
+
+
+def _queue_training(s) -> int:
+    """`train --queue`: the job joins the line in the class database; a worker runs it. Prints its id last."""
+    from dataclasses import asdict
+
+    from .training import job_queue, queue_worker
+
+    job_id = job_queue.submit(asdict(s), title=f"{s.arch} on {s.dataset}")
+    place = next((q for q in job_queue.listing() if q.id == job_id), None)
+    sys.stderr.write(f"queued: {job_queue.place_sentence(place, None) if place else 'in line'}. "
+                     + ("A worker on this machine will run it." if queue_worker.worker_running() else
+                        "No worker runs on this machine: `python -m core worker` runs the line "
+                        "(serve starts one).") + " `python -m core jobs` shows the line.\n")
+    print(job_id, flush=True)
+    return 0
+
+
+def cmd_jobs(a) -> int:
+    """The training jobs' line and the newest ended jobs, one JSON object a line."""
+    from .training import job_queue
+
+    job_queue.reconcile()
+    for q in job_queue.listing(limit=a.limit):
+        _print(q.line())
+    return 0
+
+
+def cmd_worker(a) -> int:
+    from .training import queue_worker
+
+    return queue_worker.run(once=a.once)
 
 
 def cmd_export(a) -> int:
@@ -300,7 +334,15 @@ def build_parser() -> argparse.ArgumentParser:
     from .training.settings import add_arguments
 
     add_arguments(p)  # one flag per training setting, from its declaration (training/settings.py)
+    p.add_argument("--queue", action="store_true",
+                   help="put the job in the line (the class database) for a worker, print its id and return")
     p.set_defaults(fn=cmd_train)
+    p = sub.add_parser("jobs", help="the training jobs' line and the newest ended jobs: one JSON object a line")
+    p.add_argument("--limit", type=int, default=50, help="how many jobs at most (default 50)")
+    p.set_defaults(fn=cmd_jobs)
+    p = sub.add_parser("worker", help="run queued training jobs, one at a time, until stopped")
+    p.add_argument("--once", action="store_true", help="stop when nobody waits in line")
+    p.set_defaults(fn=cmd_worker)
     from .classroom.cli import add_class_commands
 
     add_class_commands(sub)  # python -m core class add/list/export/import/clear

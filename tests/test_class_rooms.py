@@ -95,7 +95,7 @@ def test_the_migration_from_a_database_without_rooms_keeps_every_drawing(url):
     engine.dispose()
     store = Store(url)
     default = rooms.default_room(store)  # the first use migrates to the latest version
-    assert schema.version_of(store.engine) == schema.LATEST == 3
+    assert schema.version_of(store.engine) == schema.LATEST == 4
     assert default.is_default and not default.closed and len(default.code) == 6
     assert [d.student for d in store.drawings(all_sessions=True)] == ["s0", "s1", "s2"]
     assert [d.student for d in store.drawings(all_sessions=True, room_id=default.id)] == ["s0", "s1", "s2"]

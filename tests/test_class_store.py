@@ -17,7 +17,7 @@ BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("HWLAB_TEST_POSTGRES_U
 def _fresh_postgres(url: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        for t in ("nicknames", "drawings", "class_sessions", "rooms", "schema_version"):
+        for t in ("training_jobs", "nicknames", "drawings", "class_sessions", "rooms", "schema_version"):
             conn.execute(sa.text(f"DROP TABLE IF EXISTS {t} CASCADE"))
     engine.dispose()
 
@@ -123,8 +123,8 @@ def test_migrations_run_from_empty_and_from_version_1(url):
             session_id=sid, student="old", created=1.0, label="1", input28=bytes(784), style="mnist", model="m",
             prediction="1", confidence=1.0, probs='{"classes": ["0", "1"], "p": [0, 1]}'))
     assert schema.version_of(engine) == 1
-    assert schema.migrate(engine) == schema.LATEST == 3
-    assert schema.migrate(engine) == 3  # idempotent
+    assert schema.migrate(engine) == schema.LATEST == 4
+    assert schema.migrate(engine) == 4  # idempotent
     indexes = {i["name"] for i in sa.inspect(engine).get_indexes("drawings")}
     assert "ix_drawings_session_created" in indexes
     engine.dispose()

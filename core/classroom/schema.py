@@ -6,7 +6,10 @@ missing steps in order (tests run them from an empty database and from version 1
 
 Version 3 adds rooms (one class each, with its join code): every class session belongs to one, and the
 sessions (and so the drawings) that were there before go into one room, the default room that a server
-without rooms uses."""
+without rooms uses.
+
+Version 4 adds the training jobs' queue (core/training/job_queue.py): every app process and worker that shares
+the database sees the same jobs, their places in line and their ends."""
 from __future__ import annotations
 
 import secrets
@@ -82,6 +85,23 @@ nicknames = sa.Table(
     sa.Column("claimed", sa.Float, nullable=False),
 )
 
+# The training jobs' queue: one row a job, its folder (job_files.py) holds the details where it runs.
+training_jobs = sa.Table(
+    "training_jobs", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),  # the job folder's name (jobs.ID_RE)
+    sa.Column("state", sa.String(16), nullable=False),  # queued, running, done, failed, cancelled
+    sa.Column("created", sa.Float, nullable=False),  # UTC epoch seconds: the order of the line
+    sa.Column("settings", sa.Text, nullable=False),  # JSON, the checked settings
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("estimate_s", sa.Float, nullable=True),  # how long it should take here, when measured
+    sa.Column("worker", sa.String(200), nullable=True),  # "host:pid" of the worker that took it
+    sa.Column("heartbeat", sa.Float, nullable=True),  # the worker's last word while it runs the job
+    sa.Column("cancel_requested", sa.Boolean, nullable=False, default=False),
+    sa.Column("ended", sa.Float, nullable=True),
+    sa.Column("bundle", sa.String(120), nullable=True),
+    sa.Column("message", sa.Text, nullable=True),
+)
+
 _V1 = sa.MetaData()  # the tables as version 1 created them
 _class_sessions(_V1)
 drawings.to_metadata(_V1)
@@ -111,7 +131,12 @@ def _v3(conn: sa.Connection) -> None:
     conn.execute(sa.update(class_sessions).values(room_id=default))  # every drawing there was: the default room
 
 
-MIGRATIONS: list[Callable[[sa.Connection], None]] = [_v1, _v2, _v3]  # MIGRATIONS[i] brings version i to i + 1
+def _v4(conn: sa.Connection) -> None:
+    training_jobs.create(conn, checkfirst=True)
+    conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_training_jobs_state ON training_jobs (state, created)"))
+
+
+MIGRATIONS: list[Callable[[sa.Connection], None]] = [_v1, _v2, _v3, _v4]  # MIGRATIONS[i] brings version i to i + 1
 LATEST = len(MIGRATIONS)
 
 

@@ -136,6 +136,11 @@ class Store:
                     schema.migrate(self.engine)
                     self._migrated = True
 
+    def ready_engine(self) -> sa.Engine:
+        """The database's engine with its tables up to date (the training queue shares the database)."""
+        self._ready()
+        return self.engine
+
     def room(self, room_id: Optional[int]) -> int:
         """The room id itself, or the default room's (the first room: schema version 3 made it)."""
         if room_id is not None:

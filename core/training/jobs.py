@@ -4,8 +4,9 @@ outlives a page reload and even the Streamlit server; every browser session read
 (job_files.py holds their layout and the lock).
 
 One training at a time: start() takes the machine's training lock and hands the locked file to the
-worker. A second request while one runs is refused with errors.Busy, naming the job that runs (no queue:
-the user decides what to train next). `python -m core train` takes the same lock (`exclusive`).
+worker. A second request while one runs is refused with errors.Busy, naming the job that runs; the Train page
+then queues it (job_queue.py: prepare() makes its folder, and a worker launch()es it when the machine is free).
+`python -m core train` takes the same lock (`exclusive`).
 
 A job that dies without a last word (SIGKILL, out of memory) is marked failed the next time anybody
 looks at it; a cancelled one that had to be killed is marked cancelled. run.train writes a bundle only
@@ -139,45 +140,115 @@ def _new_id() -> str:
     return datetime.now().strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
 
 
+def _env_dirs() -> dict:
+    return {"HWLAB_MODELS_DIR": str(config.models_dir()), "HWLAB_DATA_DIR": str(config.data_dir()),
+            "HWLAB_JOBS_DIR": str(config.jobs_dir()), "HWLAB_CACHE_DIR": str(config.cache_dir())}
+
+
+def _write_folder(job_id: str, requested: dict, resolved: dict, queued: bool) -> Path:
+    d = config.jobs_dir() / job_id
+    d.mkdir(parents=True)
+    write_json(d / "settings.json", resolved)
+    write_json(d / "job.json", {"id": job_id, "created": now(), "requested": requested, "dirs": _env_dirs(),
+                                 "command": command_line(resolved), **({"queued": True} if queued else {})})
+    write_json(d / "state.json", {"state": "queued", "created": now()})
+    (d / "events.jsonl").touch()
+    return d
+
+
+def _checked(settings) -> tuple[dict, dict]:
+    """(the settings as asked, as they will run); raises BadSettings before any folder or process exists."""
+    s = settings if isinstance(settings, Settings) else Settings.from_dict(dict(settings or {}))
+    return asdict(s), asdict(s.resolved())
+
+
 def start(settings) -> Job:
     """Check the settings, take the machine's training lock and start the worker; returns the job.
     Raises BadSettings (nothing started) or Busy (another training runs; nothing started)."""
-    s = settings if isinstance(settings, Settings) else Settings.from_dict(dict(settings or {}))
-    requested = asdict(s)
-    resolved = s.resolved()  # raises BadSettings before any folder or process exists
+    requested, resolved = _checked(settings)
     threads = train_threads()  # so does a thread cap (HWLAB_TRAIN_THREADS) out of range
     fd = try_lock(retries=10)
     if fd is None:
         raise Busy(busy_message(holder() or {}))
     try:
-        job_id = _new_id()
-        d = config.jobs_dir() / job_id
-        d.mkdir(parents=True)
-        env_dirs = {"HWLAB_MODELS_DIR": str(config.models_dir()), "HWLAB_DATA_DIR": str(config.data_dir()),
-                    "HWLAB_JOBS_DIR": str(config.jobs_dir()), "HWLAB_CACHE_DIR": str(config.cache_dir())}
-        write_json(d / "settings.json", asdict(resolved))
-        write_json(d / "job.json", {"id": job_id, "created": now(), "requested": requested, "dirs": env_dirs,
-                                     "command": command_line(asdict(resolved))})
-        write_json(d / "state.json", {"state": "queued", "created": now()})
-        (d / "events.jsonl").touch()
-        env = {**os.environ, **env_dirs, **thread_env(threads),  # its share of the CPU: cpu_share.py
-               LOCK_FD_ENV: str(fd), "PYTHONUNBUFFERED": "1",
-               "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3")}
-        try:
-            with open(d / "log.txt", "ab") as log:
-                proc = subprocess.Popen([sys.executable, "-m", "core", "run-job", str(d)], cwd=str(config.ROOT),
-                                        env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                        pass_fds=(fd,), start_new_session=True)
-        except OSError as exc:
-            message = f"The training process could not be started: {exc}."
-            write_json(d / "state.json", {"state": "failed", "created": now(), "ended": now(), "message": message})
-            raise HWLabError(message) from None
-        _CHILDREN[job_id] = proc
-        write_holder(fd, {"pid": proc.pid, "job": job_id, "since": time.time()})
-        (d / "pid").write_text(f"{proc.pid}\n")  # state.json is the worker's from now on
-        return get(job_id)
+        return _spawn(_write_folder(_new_id(), requested, resolved, queued=False), fd, threads)
     finally:
         os.close(fd)  # the worker holds its own copy of the lock from here on
+
+
+def prepare(settings, job_id: Optional[str] = None) -> Job:
+    """A job that waits in the queue (job_queue.py): its folder, settings checked, no process yet. `job_id`:
+    the queue's id, for a worker on a machine that has not seen the job's folder."""
+    requested, resolved = _checked(settings)
+    if job_id is not None:
+        _job_dir(job_id)  # a well-formed id
+    return get(_write_folder(job_id or _new_id(), requested, resolved, queued=True).name)
+
+
+def launch(job_id: str, extra_env: Optional[dict] = None) -> Job:
+    """Start a prepared (queued) job now: take the machine's training lock and its process. Raises Busy."""
+    d = _job_dir(job_id)
+    threads = train_threads()
+    fd = try_lock(retries=10)
+    if fd is None:
+        raise Busy(busy_message(holder() or {}))
+    try:
+        return _spawn(d, fd, threads, extra_env)
+    finally:
+        os.close(fd)
+
+
+def _spawn(d: Path, fd: int, threads: int, extra_env: Optional[dict] = None) -> Job:
+    job_id = d.name
+    env = {**os.environ, **_env_dirs(), **thread_env(threads),  # its share of the CPU: cpu_share.py
+           LOCK_FD_ENV: str(fd), "PYTHONUNBUFFERED": "1",
+           "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"), **(extra_env or {})}
+    try:
+        with open(d / "log.txt", "ab") as log:
+            proc = subprocess.Popen([sys.executable, "-m", "core", "run-job", str(d)], cwd=str(config.ROOT),
+                                    env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                    pass_fds=(fd,), start_new_session=True)
+    except OSError as exc:
+        message = f"The training process could not be started: {exc}."
+        write_json(d / "state.json", {"state": "failed", "created": now(), "ended": now(), "message": message})
+        raise HWLabError(message) from None
+    _CHILDREN[job_id] = proc
+    write_holder(fd, {"pid": proc.pid, "job": job_id, "since": time.time()})
+    (d / "pid").write_text(f"{proc.pid}\n")  # state.json is the worker's from now on
+    return get(job_id)
+
+
+# ---------------------------------------------------------------- what the queue asks of a job's folder
+def _here(job_id: str) -> Optional[Path]:
+    d = _job_dir(job_id)
+    return d if (d / "job.json").exists() else None
+
+
+def mark_ended_in_line(job_id: str, state: str, message: str) -> None:
+    """A queued job that never started (cancelled in line): its folder says so too, where it is here."""
+    d = _here(job_id)
+    if d is not None and state_file(d).get("state") == "queued" and not (d / "pid").exists():
+        write_json(d / "state.json", {**state_file(d), "state": state, "ended": now(), "message": message})
+
+
+def cancel_if_here(job_id: str) -> None:
+    if _here(job_id) is not None:
+        cancel(job_id)
+
+
+def ended_here(job_id: str) -> Optional[tuple]:
+    """(state, message, bundle) of a job that ended on this machine; None when it has not, or is not here."""
+    if _here(job_id) is None:
+        return None
+    job = get(job_id)
+    return (job.state, job.message, job.bundle) if job.finished and job.pid else None
+
+
+def still_running_here(job_id: str) -> bool:
+    if _here(job_id) is None:
+        return False
+    job = get(job_id)
+    return not job.finished and job.pid is not None
 
 
 def cancel(job_id: str) -> Job:
@@ -216,8 +287,8 @@ def get(job_id: str) -> Job:
     if state.get("state") not in TERMINAL:
         pid = state.get("pid")
         alive = _proc_alive(pid, job_id)
-        if not alive and pid is None and time.time() - meta.get("created", 0) < 30:
-            alive = True  # start() has not written the pid yet
+        if not alive and pid is None and (meta.get("queued") or time.time() - meta.get("created", 0) < 30):
+            alive = True  # waits in the queue, or start() has not written the pid yet
         if alive and cancel_flag.exists() and pid:
             asked = cancel_flag.stat().st_mtime
             waited = time.time() - asked
@@ -285,7 +356,7 @@ def current() -> Optional[Job]:
             if not job.finished:
                 return job
     for job in list_jobs(limit=5):  # a job between start and its first look
-        if not job.finished:
+        if not job.finished and not (job.meta.get("queued") and job.pid is None):  # not one waiting in line
             return job
     return None
 

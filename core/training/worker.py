@@ -21,6 +21,8 @@ from .cpu_share import yield_to_the_app
 from .events import EventLog
 from .job_files import LOCK_FD_ENV, busy_message, holder, now, read_json, state_file, try_lock, write_holder
 
+PARENT_ENV = "HWLAB_JOB_WORKER_PID"  # set by a queue worker (queue_worker.py): the job stops when that process is gone
+
 class _Stop(Exception):
     """SIGTERM: the cancel fallback, raised wherever the worker is (even before training starts)."""
 
@@ -59,8 +61,13 @@ def run(job_dir: str, after_save: AfterSave = None) -> int:
         if e.get("event") == "done":
             saved.update(name=e.get("name"), test_accuracy=e.get("test_accuracy"))
 
+    parent = int(os.environ.get(PARENT_ENV) or 0)
+
+    def orphaned() -> bool:  # the queue worker that launched this job was killed: nobody would record its end
+        return bool(parent) and os.getppid() != parent
+
     def cancelled() -> bool:
-        return stop["asked"] or cancel_flag.exists()
+        return stop["asked"] or cancel_flag.exists() or orphaned()
 
     def finish(kind: str, message: Optional[str], **extra) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -103,6 +110,10 @@ def run(job_dir: str, after_save: AfterSave = None) -> int:
     except (Cancelled, _Stop):
         if saved.get("name"):  # cancelled after the save: the bundle stays, and the job says so
             return saved_anyway("cancelled after the save")
+        if orphaned() and not cancel_flag.exists():
+            finish("failed", f"Its worker (pid {parent}) stopped while it trained: nothing was saved, and the "
+                             f"models folder is as it was. The next job in line starts when a worker runs.")
+            return 1
         finish("cancelled", "Cancelled: nothing was saved.")
         return 1
     except HWLabError as exc:
