@@ -21,7 +21,8 @@ from ui.train.class_teach import class_teach
 from ui.state import DATASET_KEY, MODEL_KEY, bundles, page_frame
 from ui.teacher_lock import gate
 from ui.train import JOB_KEY
-from ui.train.form import K, duration, recipe_pickers, settings_form
+from ui.train.form import K, duration, form_estimate, recipe_pickers, settings_form
+from ui.train.line import start_or_queue, waiting_line
 
 page_frame()
 
@@ -45,15 +46,13 @@ settings = settings_form(dataset, arch, [b.name for b in bundles() if b.ok and
                                          (b.card.get("architecture") or {}).get("name") == arch],
                          {"name": zoo.bundle_name(dataset, arch),
                           "title": f"{zoo.ARCHS[arch].title} · {datasets.DATASETS[dataset].title}"})
-if settings is not None:
+if settings is not None:  # Train was pressed: it starts now, or joins the line when the machine is busy
     try:
-        job = jobs.start(settings)
-    except HWLabError as exc:  # settings out of range (nothing started) or another training runs
-        st.error(str(exc))
-    else:
-        st.session_state[JOB_KEY] = job.id
-        st.session_state[K + "mine"] = st.session_state.get(K + "mine", []) + [job.id]
-        st.toast(f"Training started: job {job.id}", icon=":material/model_training:")
+        estimate = form_estimate(dataset, arch)
+    except HWLabError:
+        estimate = None
+    start_or_queue(settings, settings.get("title") or f"{zoo.ARCHS[arch].title} · {datasets.DATASETS[dataset].title}",
+                   estimate["seconds"] if estimate else None)
 
 
 # ---------------------------------------------------------------- one job, live or finished
@@ -139,11 +138,12 @@ def _shown_job() -> jobs.Job | None:
     mine = st.session_state.get(JOB_KEY)
     if mine:
         try:
-            return jobs.get(mine)
+            job = jobs.get(mine)
+            if job.state != "queued":  # one waiting in line is shown there (waiting_line)
+                return job
         except HWLabError:
             pass
-    past = jobs.list_jobs(limit=1)
-    return past[0] if past else None
+    return next((j for j in jobs.list_jobs(limit=5) if j.state != "queued"), None)
 
 
 def live_panel() -> None:
@@ -154,11 +154,13 @@ def live_panel() -> None:
     job = _shown_job()
     if job is None:
         st.info("No training yet on this machine. Fill in the form and press Train.")
+        waiting_line()
         return
     watching = st.session_state.get(K + "watch")
     if not job.finished:
         st.session_state[K + "watch"] = job.id
     show_job(job, live=True)
+    waiting_line()
     if watching and (job.finished or job.id != watching):
         # The job we followed has ended: refresh the model picker (the sidebar) and the past jobs.
         ended = jobs.get(watching)
@@ -169,7 +171,8 @@ def live_panel() -> None:
 
 
 st.subheader("Now")
-active = jobs.current() is not None or bool(st.session_state.get(K + "watch"))
+active = jobs.current() is not None or bool(st.session_state.get(K + "watch")) or any(
+    j.state == "queued" for j in jobs.list_jobs(limit=10))
 st.fragment(live_panel, run_every=1.0 if active else 5.0)()
 
 # ---------------------------------------------------------------- past jobs

@@ -218,7 +218,7 @@ def _queue_training(s) -> int:
     """`train --queue`: the job joins the line in the class database; a worker runs it. Prints its id last."""
     from dataclasses import asdict
 
-    from .training import job_queue, queue_worker
+    from .serving import job_queue, queue_worker
 
     job_id = job_queue.submit(asdict(s), title=f"{s.arch} on {s.dataset}")
     place = next((q for q in job_queue.listing() if q.id == job_id), None)
@@ -232,16 +232,16 @@ def _queue_training(s) -> int:
 
 def cmd_jobs(a) -> int:
     """The training jobs' line and the newest ended jobs, one JSON object a line."""
-    from .training import job_queue
+    from .serving import job_queue
 
     job_queue.reconcile()
-    for q in job_queue.listing(limit=a.limit):
+    for q in job_queue.listing(limit=a.last):
         _print(q.line())
     return 0
 
 
 def cmd_worker(a) -> int:
-    from .training import queue_worker
+    from .serving import queue_worker
 
     return queue_worker.run(once=a.once)
 
@@ -338,7 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="put the job in the line (the class database) for a worker, print its id and return")
     p.set_defaults(fn=cmd_train)
     p = sub.add_parser("jobs", help="the training jobs' line and the newest ended jobs: one JSON object a line")
-    p.add_argument("--limit", type=int, default=50, help="how many jobs at most (default 50)")
+    p.add_argument("--last", type=int, default=50, metavar="N", help="the line and the newest N jobs (default 50)")
     p.set_defaults(fn=cmd_jobs)
     p = sub.add_parser("worker", help="run queued training jobs, one at a time, until stopped")
     p.add_argument("--once", action="store_true", help="stop when nobody waits in line")

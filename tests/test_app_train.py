@@ -98,3 +98,37 @@ def test_train_a_tiny_model_from_the_page_and_find_it_in_the_picker(dirs, tiny_b
     fresh = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     picker = fresh.sidebar.selectbox(key="model_name")
     assert len(picker.options) == 2 and any("(from-the-page)" in o for o in picker.options)
+
+
+def test_train_while_the_machine_trains_joins_the_line_and_cancel_leaves_it(dirs, tmp_path, monkeypatch):
+    from core.classroom.store import close_stores
+    from core.serving import job_queue, queue_worker
+
+    monkeypatch.setenv("HWLAB_DB_URL", f"sqlite:///{tmp_path}/class.db")
+    close_stores()
+    started_workers = []
+    monkeypatch.setattr(queue_worker, "ensure_worker", lambda: started_workers.append(1) or True)
+    at = open_train_page()
+    at.number_input(key="train_epochs").set_value(1)
+    at.number_input(key="train_limit").set_value(256)
+    with jobs.exclusive("python -m core train --dataset mnist"):  # a command-line training holds the machine
+        at.button(key="FormSubmitter:train_form-Train").click().run()
+        assert not at.exception, at.exception
+        assert not at.main.error, [e.value for e in at.main.error]
+        first = job_queue.waiting()
+        assert len(first) == 1 and started_workers == [1]  # queued, and a worker asked for
+        assert any("Queued: job " + first[0].id in t.value and "1st in line" in t.value for t in at.toast)
+        at.button(key="FormSubmitter:train_form-Train").click().run()  # a second one queues behind it
+        line = job_queue.waiting()
+        assert [q.position for q in line] == [1, 2]
+        shown = texts(at)
+        assert "Waiting in line" in [h.value for h in at.subheader]
+        assert f"1st in line** · job `{line[0].id}`" in shown and f"2nd in line** · job `{line[1].id}`" in shown
+
+        other = open_train_page()  # another browser session (or app process) sees the same line
+        assert f"2nd in line** · job `{line[1].id}`" in texts(other)
+        other.button(key=f"cancel-line-{line[0].id}").click().run()
+        assert [(q.id, q.position) for q in job_queue.waiting()] == [(line[1].id, 1)]
+        assert jobs.get(line[0].id).state == "cancelled"
+    assert jobs.holder() is None
+    close_stores()

@@ -72,6 +72,18 @@ def _get(url, cookie=None):
 
 
 @has_nginx
+def queue_worker_of(proc):
+    import psutil
+
+    for p in psutil.Process(proc.pid).children():
+        try:
+            if p.cmdline()[-2:] == ["core", "worker"]:
+                return p
+        except psutil.Error:
+            pass
+    return None
+
+
 def test_serve_end_to_end():
     proc, url = start_serve(2)
     try:
@@ -85,6 +97,14 @@ def test_serve_end_to_end():
         assert len(ports) == 2
         assert len({served_by(_get(url + "_stcore/health", "hwlab_route=browser1")[2]) for _ in range(5)}) == 1
         tree = [proc.pid] + [p.pid for p in __import__("psutil").Process(proc.pid).children(recursive=True)]
+        worker = queue_worker_of(proc)  # the worker for queued training jobs runs beside the app processes
+        assert worker is not None
+        worker.send_signal(signal.SIGKILL)  # and comes back when it dies
+        deadline = time.time() + 60
+        while time.time() < deadline and (queue_worker_of(proc) is None or queue_worker_of(proc).pid == worker.pid):
+            time.sleep(0.5)
+        assert queue_worker_of(proc) is not None and queue_worker_of(proc).pid != worker.pid
+        tree.append(queue_worker_of(proc).pid)
 
         victim_port = sorted(ports)[0]
         victim = app_process_on(proc, victim_port)

@@ -132,3 +132,16 @@ def test_teaching_the_class_hand_from_the_command_line_trains_the_top_layers_as_
     assert from_arguments(train_args("--dataset", "class-drawings", "--init-from", "mnist-keras-example-cnn",
                                      "--train-last", "5")).train_last == 5  # a flag wins
     assert from_arguments(train_args("--dataset", "mnist")).train_last is None  # elsewhere: every layer
+
+
+def test_every_commands_help_prints(capsys):
+    """argparse formats help with %: a preset titled "99% digits" once made `train --help` a traceback."""
+    import re
+
+    commands = re.search(r"\{([^}]*)\}", build_parser().format_usage()).group(1).split(",")
+    assert "train" in commands and "worker" in commands
+    for name in commands:
+        with pytest.raises(SystemExit) as done:
+            main([name, "--help"])
+        assert done.value.code == 0, name
+        assert f"usage: python -m core {name}" in capsys.readouterr().out

@@ -8,7 +8,7 @@ Version 3 adds rooms (one class each, with its join code): every class session b
 sessions (and so the drawings) that were there before go into one room, the default room that a server
 without rooms uses.
 
-Version 4 adds the training jobs' queue (core/training/job_queue.py): every app process and worker that shares
+Version 4 adds the training jobs' queue (core/serving/job_queue.py): every app process and worker that shares
 the database sees the same jobs, their places in line and their ends."""
 from __future__ import annotations
 

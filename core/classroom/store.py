@@ -349,3 +349,12 @@ def open_store(url: Optional[str] = None) -> Store:
             except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
                 raise ClassStoreError(f"HWLAB_DB_URL is not a database address SQLAlchemy can use ({exc}).") from None
         return _STORES[url]
+
+
+def close_stores() -> None:
+    """Forget every open store (their pools closed): the next open_store migrates afresh, as after a restart
+    (a database dropped and made again under a running process, as the tests do)."""
+    with _STORES_LOCK:
+        for s in _STORES.values():
+            s.engine.dispose()
+        _STORES.clear()

@@ -1,5 +1,6 @@
-"""Several app processes behind one address: `python -m core serve` (supervisor.py) and nginx in front of
-them (nginx.py, filling deploy/nginx.conf.template)."""
+"""A school's server: several app processes behind one address, `python -m core serve` (supervisor.py) with
+nginx in front of them (nginx.py, filling deploy/nginx.conf.template), and the training jobs' line that every
+process shares (job_queue.py) with the worker that runs it (queue_worker.py, `python -m core worker`)."""
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,7 @@ def cmd_serve(a) -> int:
         print(nginx.write_config(listen, a.upstream, a.config_only, user=a.nginx_user), flush=True)
         return 0
     processes = supervisor.default_processes() if a.processes is None else a.processes
-    return supervisor.Serve(processes, a.address, a.port).run()
+    return supervisor.Serve(processes, a.address, a.port, worker=not a.no_worker).run()
 
 
 def add_serve_command(sub: argparse._SubParsersAction) -> None:
@@ -24,6 +25,8 @@ def add_serve_command(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=8501, help="the port browsers open (default 8501)")
     p.add_argument("--address", default="127.0.0.1",
                    help="the address to listen on (default 127.0.0.1; 0.0.0.0 for the room's network)")
+    p.add_argument("--no-worker", action="store_true",
+                   help="start no worker for queued training jobs (one runs elsewhere: `python -m core worker`)")
     p.add_argument("--config-only", metavar="FOLDER",
                    help="write nginx.conf for --upstream servers into FOLDER and exit (containers)")
     p.add_argument("--upstream", action="append", metavar="HOST:PORT", help="with --config-only: an app process")

@@ -1,6 +1,6 @@
 """`python -m core serve`: N `streamlit run app.py` processes on free loopback ports, nginx in front on one
 address, each process watched through its /_stcore/health and restarted when it dies, all of them stopped
-on Ctrl+C or SIGTERM.
+on Ctrl+C or SIGTERM; beside them, one `python -m core worker` runs the queued training jobs (--no-worker: none).
 
 Every process shares what the app keeps outside itself (the class database, the models and jobs folders),
 so a browser whose process died reconnects to another one and carries on; what a student sent is already in
@@ -119,10 +119,18 @@ class AppProcess:
                 pass
 
 
+@dataclass
+class WorkerProcess(AppProcess):
+    """`python -m core worker`: runs the queued training jobs (core/serving/queue_worker.py); no port, restarted
+    like an app process when it dies."""
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "core", "worker"]
+
+
 class Serve:
     """The processes and nginx of one `serve`, and the loop that watches them."""
 
-    def __init__(self, processes: int, address: str, port: int, say=None):
+    def __init__(self, processes: int, address: str, port: int, say=None, worker: bool = True):
         if not 1 <= processes <= 64:
             raise ServeError(f"--processes must be between 1 and 64, not {processes}.")
         if not 1 <= port <= 65535:
@@ -133,6 +141,7 @@ class Serve:
         self.stopping = threading.Event()
         self.folder = Path(tempfile.mkdtemp(prefix="hwlab-serve-"))
         self.apps = [AppProcess(i + 1, free_port(), self.folder / f"app-{i + 1}.log") for i in range(processes)]
+        self.worker = WorkerProcess(0, 0, self.folder / "worker.log") if worker else None
         self.proxy: subprocess.Popen | None = None
         self.conf: Path | None = None
         # One cookie secret for every process, so a cookie Streamlit signed in one (a sign-in) is good in another.
@@ -154,9 +163,11 @@ class Serve:
         nginx.check(self.nginx_program, self.conf)
         for app in self.apps:
             app.start(self.env)
+        if self.worker is not None:
+            self.worker.start(self.env)
         self._start_proxy()
         self.say(f"serve: {len(self.apps)} app processes starting (logs in {self.folder}); "
-                 f"nginx on {self.listen}")
+                 f"nginx on {self.listen}" + ("; a worker for queued training jobs" if self.worker else ""))
 
     def _start_proxy(self) -> None:
         log = open(self.folder / "nginx.out", "ab")
@@ -173,10 +184,11 @@ class Serve:
         self.stopping.set()
         if self.proxy is not None:
             nginx.stop(self.proxy)
-        for app in self.apps:
+        everything = self.apps + ([self.worker] if self.worker else [])
+        for app in everything:
             app.signal(signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT_S
-        for app in self.apps:
+        for app in everything:
             if app.proc is None:
                 continue
             try:
@@ -225,6 +237,11 @@ class Serve:
                     self.say(f"serve: app process {app.slot} has not answered for {UNHEALTHY_RESTART_S:.0f} s: "
                              f"restarting it")
                     app.signal(signal.SIGKILL)
+        if self.worker is not None and not self.worker.alive() and now - self.worker.started >= self.worker.backoff_s():
+            code = self.worker.proc.returncode if self.worker.proc else None
+            self.say(f"serve: the training worker ended (code {code}): restarting it")
+            self.worker.restarts += 1
+            self.worker.start(self.env)
         if self.proxy is not None and self.proxy.poll() is not None and not self.stopping.is_set():
             self.say(f"serve: nginx ended (code {self.proxy.returncode}): restarting it")
             self._start_proxy()

@@ -5,7 +5,7 @@ outlives a page reload and even the Streamlit server; every browser session read
 
 One training at a time: start() takes the machine's training lock and hands the locked file to the
 worker. A second request while one runs is refused with errors.Busy, naming the job that runs; the Train page
-then queues it (job_queue.py: prepare() makes its folder, and a worker launch()es it when the machine is free).
+then queues it (core/serving/job_queue.py: prepare() makes its folder, and a worker launch()es it when the machine is free).
 `python -m core train` takes the same lock (`exclusive`).
 
 A job that dies without a last word (SIGKILL, out of memory) is marked failed the next time anybody
@@ -177,7 +177,7 @@ def start(settings) -> Job:
 
 
 def prepare(settings, job_id: Optional[str] = None) -> Job:
-    """A job that waits in the queue (job_queue.py): its folder, settings checked, no process yet. `job_id`:
+    """A job that waits in the queue (core/serving/job_queue.py): its folder, settings checked, no process yet. `job_id`:
     the queue's id, for a worker on a machine that has not seen the job's folder."""
     requested, resolved = _checked(settings)
     if job_id is not None:

@@ -238,7 +238,8 @@ def _flag(name: str) -> str:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The `train` command's flags, one per setting (plus --preset)."""
-    p.add_argument("--preset", choices=list(PRESETS), help="; ".join(f"{k}: {v}" for k, v in PRESET_TITLES.items())
+    p.add_argument("--preset", choices=list(PRESETS),  # argparse formats help with %: "99%" is written "99%%"
+                   help="; ".join(f"{k}: {v}" for k, v in PRESET_TITLES.items()).replace("%", "%%")
                    + " (flags given beside it win)")
     for name, o in OPTIONS.items():
         if name == "drawn_eval":  # on by default: the flag turns it off

@@ -21,7 +21,7 @@ from .cpu_share import yield_to_the_app
 from .events import EventLog
 from .job_files import LOCK_FD_ENV, busy_message, holder, now, read_json, state_file, try_lock, write_holder
 
-PARENT_ENV = "HWLAB_JOB_WORKER_PID"  # set by a queue worker (queue_worker.py): the job stops when that process is gone
+PARENT_ENV = "HWLAB_JOB_WORKER_PID"  # set by a queue worker (core/serving/queue_worker.py): the job stops when that process is gone
 
 class _Stop(Exception):
     """SIGTERM: the cancel fallback, raised wherever the worker is (even before training starts)."""

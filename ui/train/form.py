@@ -188,21 +188,30 @@ def duration(seconds) -> str:
         f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s")
 
 
-def _time_it_takes(dataset: str, arch: str) -> None:
-    """How long the form's training will take, from the rate measured on this machine (core/training/estimate.py)."""
+def form_estimate(dataset: str, arch: str) -> Optional[dict]:
+    """How long the form's training will take, from the rate measured on this machine (core/training/estimate.py):
+    {"seconds", "images_per_s", "parts", "measured", "epochs", "used"}, or None where it is not known."""
     n = _size(dataset)
     if not n:
-        return
+        return None
     epochs = int(st.session_state.get(K + "epochs") or 1)
     used = min(n, int(st.session_state.get(K + "limit") or n))
     used -= datasets.validation_count(used, float(st.session_state.get(K + "validation_fraction") or 0.0))
+    est = train_estimate.estimate(arch, epochs * used, str(train_threads()),
+                                  bool(st.session_state.get(K + "drawn_eval", True)))
+    return {**est, "epochs": epochs, "used": used} if est else None
+
+
+def _time_it_takes(dataset: str, arch: str) -> None:
+    if not _size(dataset):
+        return
     try:
-        threads = str(train_threads())
+        est = form_estimate(dataset, arch)
     except BadSettings as exc:  # HWLAB_TRAIN_THREADS out of range: said here, and again if Train is pressed
         st.warning(str(exc), icon=":material/warning:")
         return
-    est = train_estimate.estimate(arch, epochs * used, threads, bool(st.session_state.get(K + "drawn_eval", True)))
     if est:
+        epochs, used = est["epochs"], est["used"]
         when = datetime.fromtimestamp(est["measured"]).strftime("%Y-%m-%d %H:%M")
         rest = ", ".join(f"{duration(v)} to {train_estimate.PARTS[k]}" for k, v in est["parts"].items())
         st.info(f"About **{duration(est['seconds'])}** on this machine with the settings below: {epochs} × "

@@ -19,9 +19,10 @@ from typing import Callable, Optional
 
 from .. import config
 from ..errors import Busy, HWLabError
-from . import job_queue, jobs
-from .job_files import holder
-from .worker import PARENT_ENV
+from ..training import jobs
+from ..training.job_files import holder
+from ..training.worker import PARENT_ENV
+from . import job_queue
 
 POLL_S = 1.0  # how often it looks at the line, and at the job it runs
 LOCK_NAME = "worker.lock"

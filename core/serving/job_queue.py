@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from ..classroom.schema import training_jobs as T
 from ..errors import HWLabError
+from ..training import jobs
 
 STALE_S = 30.0  # a running job's worker that has not written for this long has stopped
 WAITING, RUNNING = "queued", "running"
@@ -72,8 +73,6 @@ def worker_id() -> str:
 def submit(settings: dict, title: str, estimate_s: Optional[float] = None) -> str:
     """Queue a training: its folder is prepared here (the settings are checked first: BadSettings), its row
     joins the end of the line. Returns the job's id."""
-    from . import jobs
-
     job = jobs.prepare(settings)
     _run(lambda conn: conn.execute(sa.insert(T).values(
         id=job.id, state=WAITING, created=job.created, settings=json.dumps(job.settings), title=title,
@@ -119,8 +118,6 @@ def finish(job_id: str, state: str, message: Optional[str], bundle: Optional[str
 def cancel(job_id: str) -> str:
     """Cancel a job: a queued one leaves the line at once; a running one is asked to stop (its worker passes it
     on after its next heartbeat). Returns a sentence."""
-    from . import jobs
-
     def write(conn):
         left = conn.execute(sa.update(T).where(T.c.id == job_id, T.c.state == WAITING).values(
             state="cancelled", ended=time.time(), message="Cancelled while it waited in line: nothing was trained.")
@@ -143,8 +140,6 @@ def cancel(job_id: str) -> str:
 def reconcile() -> None:
     """End the running jobs whose worker has stopped answering (killed, or its machine went down): failed, with a
     sentence; the job's process, if it still runs here, fails itself when it sees its worker gone."""
-    from . import jobs
-
     stale = time.time() - STALE_S
     with _engine().connect() as conn:
         rows = conn.execute(sa.select(T.c.id, T.c.worker).where(T.c.state == RUNNING, T.c.heartbeat < stale)).all()
@@ -162,7 +157,9 @@ def listing(limit: int = 50) -> list[Queued]:
     """The line and the newest ended jobs: running first, then the queued ones in their order, then the rest,
     newest first."""
     with _engine().connect() as conn:
-        rows = conn.execute(sa.select(T).order_by(T.c.created.desc()).limit(limit)).mappings().all()
+        rows = conn.execute(sa.select(T).where(T.c.state.in_((WAITING, RUNNING)))).mappings().all()  # all of the line
+        rows += conn.execute(sa.select(T).where(T.c.state.in_(ENDED)).order_by(T.c.created.desc())
+                             .limit(limit)).mappings().all()
     active = sorted((r for r in rows if r["state"] in (RUNNING, WAITING)),
                     key=lambda r: (r["state"] != RUNNING, r["created"], r["id"]))
     place = {r["id"]: i + 1 for i, r in enumerate(active)}
