@@ -150,10 +150,11 @@ def live_panel() -> None:
     other = jobs.holder()
     if other and not other.get("job"):  # `python -m core train` holds the machine's training lock
         st.info(f"A command-line training is running on this machine (pid {other.get('pid')}): "
-                f"`{other.get('command', '')}`. A new training can start when it ends.")
+                f"`{other.get('command', '')}`. A training pressed meanwhile waits in line and starts when it ends.")
     job = _shown_job()
     if job is None:
-        st.info("No training yet on this machine. Fill in the form and press Train.")
+        if not other:
+            st.info("No training yet on this machine. Fill in the form and press Train.")
         waiting_line()
         return
     watching = st.session_state.get(K + "watch")
