@@ -17,7 +17,7 @@ from ui.chart_text import matrix_table
 from ui.insight.explain import explain_input
 from ui.state import current_predictor, page_frame, predictor
 from ui.turns import wall_refresh
-from ui.class_wall import KEY_PREFIX, SELECTED_KEY, SESSION_KEY
+from ui.class_wall import KEY_PREFIX, PICKED_KEY, SELECTED_KEY, SESSION_KEY
 from ui.class_wall.grid import card, wall_grid
 
 page_frame()
@@ -34,7 +34,8 @@ try:
     class_rooms.open_form(store)
     if room is not None:
         class_rooms.join_panel(room)
-    sessions = store.sessions(room.id if room else None)
+    room_id = room.id if room else None
+    sessions = store.sessions(room_id)
 except ClassStoreError as exc:
     st.error(str(exc))
     st.stop()
@@ -45,19 +46,22 @@ def _session_label(s: dict) -> str:
     return f"{s['name']} · {when} · {s['drawings']} drawings" + (" (archived)" if s["archived"] else " (now)")
 
 
-by_id = {s["id"]: s for s in sessions}
-if st.session_state.get(SESSION_KEY) not in by_id:  # another room's session, or one deleted by `class clear`
-    st.session_state.pop(SESSION_KEY, None)
-with st.container(horizontal=True, wrap=True, vertical_alignment="bottom", gap="medium"):  # wraps, never cuts a label
-    session_id = st.selectbox("Class session", list(by_id), format_func=lambda i: _session_label(by_id[i]),
-                              key=SESSION_KEY, width=340)
-    misread = st.toggle("Misread only", key=K + "misread")
-    low = st.toggle(f"Low confidence (< {wall.LOW_CONFIDENCE:.0%})", key=K + "low")
-    fool_game = st.toggle("Fool the model", key=K + "fools",
-                          help="Draw something you would read as one character that the model reads as another. "
-                               "The wall highlights the successful fools.")
-    order = st.radio("Sort", ["newest", "mistakes"], horizontal=True, key=K + "order",
-                     format_func={"newest": "Newest", "mistakes": "Confident mistakes first"}.get)
+def _picked(sessions: list[dict]) -> None:
+    """The teacher's pick, kept apart from the picker's state (which a visit to another page drops, and which a
+    label whose count changed no longer matches): the current session is no pick, the wall then follows it."""
+    sid = st.session_state.get(SESSION_KEY)
+    st.session_state[PICKED_KEY] = sid if sessions and sid != sessions[0]["id"] else None
+
+
+def _shown_session(sessions: list[dict]) -> int | None:
+    """The session the wall shows: the one picked while it exists (not another room's, nor one deleted by
+    `class clear`), else the room's newest."""
+    ids = [s["id"] for s in sessions]
+    picked = st.session_state.get(PICKED_KEY)
+    return picked if picked in ids else (ids[0] if ids else None)
+
+
+session_id = _shown_session(sessions)  # this run's: the explanation and the confusion matrix show it
 
 
 def _confusion(rows) -> go.Figure:
@@ -77,17 +81,40 @@ def live_wall() -> None:
         _live_wall()
 
 
+def _controls(sessions: list[dict]) -> tuple:
+    """The picker (its counts read again every refresh), the switches and the order; a visit to another page
+    keeps them (persist_state)."""
+    by_id = {s["id"]: s for s in sessions}
+    st.session_state[SESSION_KEY] = _shown_session(sessions)  # before the picker: the pick, whatever its label says
+    with st.container(horizontal=True, wrap=True, vertical_alignment="bottom", gap="medium"):  # wraps, never cuts
+        picked = st.selectbox("Class session", list(by_id), format_func=lambda i: _session_label(by_id[i]),
+                              key=SESSION_KEY, width=340, on_change=_picked, args=(sessions,))
+        misread = st.toggle("Misread only", key=K + "misread", persist_state="session")
+        low = st.toggle(f"Low confidence (< {wall.LOW_CONFIDENCE:.0%})", key=K + "low", persist_state="session")
+        fools = st.toggle("Fool the model", key=K + "fools", persist_state="session",
+                          help="Draw something you would read as one character that the model reads as another. "
+                               "The wall highlights the successful fools.")
+        order = st.radio("Sort", ["newest", "mistakes"], horizontal=True, key=K + "order", persist_state="session",
+                         format_func={"newest": "Newest", "mistakes": "Confident mistakes first"}.get)
+    return picked, misread, low, fools, order
+
+
 def _live_wall() -> None:
     try:
+        sessions = store.sessions(room_id)  # afresh each refresh: the picker counts what the wall shows
+        picked, misread, low, fool_game, order = _controls(sessions)
+        if picked != session_id:  # another session picked, or a new one started elsewhere: the whole page follows
+            st.rerun()
         rows = wall.live_rows(store, session_id)
     except ClassStoreError as exc:
         st.error(str(exc))
         return
     c = wall.counters(rows)
     with st.container(horizontal=True, wrap=True, vertical_alignment="bottom"):  # one block, not st.columns
-        label = st.selectbox("Label", ["(all)"] + sorted({d.label for d in rows}), key=K + "label", width=200)
+        label = st.selectbox("Label", ["(all)"] + sorted({d.label for d in rows}), key=K + "label", width=200,
+                             persist_state="session")
         student = st.selectbox("Student", ["(all)"] + sorted({d.student for d in rows}), key=K + "student",
-                               width=200)
+                               width=200, persist_state="session")
     shown = wall.ordered(wall.filtered(rows, misread, low, None if label == "(all)" else label,
                                        None if student == "(all)" else student), order)
     if not rows:
@@ -144,7 +171,7 @@ if teacher_lock.gate("manages the class session and deletes drawings"):
     from ui.class_wall.teacher_actions import teacher_actions
 
     if class_rooms.owns(room, store):
-        teacher_actions(store, session_id, room.id if room else None)
+        teacher_actions(store, session_id, room_id)
     else:
         st.info("Only the teacher who opened this room starts its sessions, deletes its drawings and trains on it.",
                 icon=":material/lock:")

@@ -151,6 +151,9 @@ def test_the_wall_shows_filters_explains_and_the_teacher_deletes(class_db, tiny_
     assert any("SHAP" in m.value for m in at.markdown)  # the Draw page's explanation view
     at.selectbox(key="wall_teacher_who").set_value("ben").run()
     at.button(key="wall_teacher_delete_student").click().run()
+    assert class_db.count() == 2 and any("Delete all 1 of ben's drawings" in w.value for w in at.warning)
+    at.button(key="wall_teacher_yes").click().run()
+    assert any("1 drawing of ben deleted" in t.value for t in at.toast)
     assert class_db.count() == 1 and [d.student for d in class_db.drawings()] == ["**Ann**<script>"]
 
 
@@ -173,3 +176,80 @@ def test_an_unreachable_database_is_a_sentence_and_drawing_still_works(tiny_mode
     assert any("cannot be used right now" in e.value for e in at.error)
     at.switch_page("app_pages/draw.py").run()
     assert not at.exception and at.text_input(key="class_nickname_field").label == "Your name"
+
+
+def picker_labels(at) -> list[str]:
+    """The session picker's lines, as the browser shows them."""
+    return list(at.selectbox(key="wall_session").proto.options)
+
+
+def test_the_session_picker_counts_what_is_there_now(class_db, tiny_models, monkeypatch):
+    monkeypatch.delenv("HWLAB_TEACHER_PASSWORD", raising=False)
+    at = page("app_pages/class.py")
+    assert "0 drawings (now)" in picker_labels(at)[0]
+    for i in range(3):
+        _send(class_db, f"kid{i}", "1", 1, 0.95, tiny_models)
+    at.run()
+    assert "3 drawings (now)" in picker_labels(at)[0] and dict(shown(at)["counters"])["Drawings"] == "3"
+    at.button(key="wall_teacher_new").click().run()
+    assert not at.exception
+    first, second = picker_labels(at)[1], picker_labels(at)[0]
+    assert "3 drawings (archived)" in first and "0 drawings (now)" in second, (first, second)
+    assert any("Session 2 started; Session 1 archived with 3 drawings" in t.value for t in at.toast)
+
+
+def test_the_wall_keeps_its_filters_and_session_across_pages(class_db, tiny_models, monkeypatch):
+    monkeypatch.delenv("HWLAB_TEACHER_PASSWORD", raising=False)
+    _send(class_db, "ann", "1", 1, 0.95, tiny_models)
+    _send(class_db, "cat", "2", 5, 0.4, tiny_models)  # unsure
+    old = class_db.current_session()["id"]
+    class_db.new_session()
+    _send(class_db, "ben", "7", 1, 0.9, tiny_models)
+    at = page("app_pages/class.py")
+    at.selectbox(key="wall_session").set_value(old).run()
+    at.toggle(key="wall_low").set_value(True).run()
+    at.toggle(key="wall_fools").set_value(True).run()
+    at.radio(key="wall_order").set_value("mistakes").run()
+    at.switch_page("app_pages/draw.py").run()
+    assert not at.exception
+    at.switch_page("app_pages/class.py").run()
+    assert not at.exception
+    assert at.selectbox(key="wall_session").value == old
+    assert at.toggle(key="wall_low").value and at.toggle(key="wall_fools").value
+    assert not at.toggle(key="wall_misread").value
+    assert at.radio(key="wall_order").value == "mistakes"
+    assert [c["student"] for c in cards(at)] == ["cat"]  # the old session, its unsure drawing only
+
+
+def test_deleting_a_drawing_asks_first_and_says_what_went(class_db, tiny_models, monkeypatch):
+    monkeypatch.delenv("HWLAB_TEACHER_PASSWORD", raising=False)
+    keep = _send(class_db, "ann", "1", 1, 0.95, tiny_models)
+    gone = _send(class_db, "ben", "7", 1, 0.9, tiny_models)
+    at = page("app_pages/class.py")
+    at.selectbox(key="wall_teacher_one").set_value(gone).run()
+    at.button(key="wall_teacher_delete").click().run()
+    assert not at.exception and class_db.count() == 2  # nothing gone yet: a question first
+    confirm = [b for b in at.button if b.label == "Yes, delete it"]
+    assert confirm, [b.label for b in at.button]
+    confirm[0].click().run()
+    assert not at.exception
+    assert [d.id for d in class_db.drawings()] == [keep]
+    assert any(f"Drawing #{gone}" in t.value and "ben" in t.value and "deleted" in t.value for t in at.toast)
+
+
+def test_a_misread_is_explained_for_the_class_meant_too(class_db, tiny_models, monkeypatch):
+    """The card's explanation: SHAP for the model's top 3 and, after them, for the class the student meant."""
+    monkeypatch.delenv("HWLAB_TEACHER_PASSWORD", raising=False)
+    from ui.state import predictor
+
+    x = np.zeros((28, 28), np.uint8)
+    x[6:22, 12:16] = 255  # a "1"
+    probs = predictor(tiny_models)(x[None, ..., None] / 255.0)[0]
+    meant = str(int(np.argsort(-probs)[-1]))  # the class the model finds least likely: never in its top 3
+    d = _send(class_db, "ann", meant, 1, 0.9, tiny_models)
+    at = page("app_pages/class.py", wall_selected=d)
+    captions = [c for e in at.get("image") for c in e.captions]
+    shap = [c for c in captions if c.startswith("SHAP for ")]
+    assert len(shap) == 4, captions
+    assert shap[3].startswith(f"SHAP for {meant} ") and "the true class, not in the top 3" in shap[3]
+    assert "not among the top" not in all_text(at)

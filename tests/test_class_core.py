@@ -191,5 +191,9 @@ def test_the_class_commands(class_db, tiny_bundle, tmp_path, monkeypatch, capsys
     assert main(["class", "import", str(out)]) == 0  # the same zip again: its drawings are there once, and said
     assert json.loads(capsys.readouterr().out) == {"imported": 0, "already_there": 2, "model": name}
     assert class_db.count(all_sessions=True) == 2
+    class_db.new_session()  # and into a new session: they are in the room already, in the archived one
+    assert main(["class", "import", str(out)]) == 0
+    assert json.loads(capsys.readouterr().out) == {"imported": 0, "already_there": 2, "model": name}
+    assert class_db.count(all_sessions=True) == 2
     assert main(["class", "import", str(tmp_path / "3.png")]) == 2
     assert "not a zip" in capsys.readouterr().err

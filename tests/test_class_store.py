@@ -146,3 +146,28 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_an_export_imported_twice_or_into_its_own_room_adds_its_drawings_once(url, tmp_path):
+    """`class import`'s check (transfer.not_yet_in against every session of the room), on each database: the same
+    zip twice adds its drawings once, and a room's own export finds its drawings there, even in an archived session
+    and though the export kept only whole seconds of when they were sent."""
+    from core.classroom import rooms
+    from core.classroom.transfer import export_zip, not_yet_in, read_zip
+
+    store = Store(url)
+    send(store, "ann", created=1_700_000_000.7)  # .7: an export writes 1_700_000_000 (cut, not rounded)
+    send(store, "ben", label="7", read=1, created=1_700_000_001.2)
+    out = tmp_path / "class.zip"
+    assert export_zip(store, out) == 2
+    rows = [dict(student=r["student"], label=r["label"], created=r["created"], x=r["input28"], style="mnist",
+                 model="tiny", classes=DIGITS, probs=probs_for(3)) for r in read_zip(out)]
+    assert not_yet_in(rows, store.drawings(all_sessions=True)) == []  # the room's own: there already
+    store.new_session()
+    assert not_yet_in(rows, store.drawings(all_sessions=True)) == []  # in an archived session: still there
+    other = rooms.open_room(store, "5B", "teacher").id  # another room: a first import adds both, a second none
+    fresh = not_yet_in(rows, store.drawings(all_sessions=True, room_id=other))
+    assert [r["student"] for r in fresh] == ["ann", "ben"]
+    store.add_many(fresh, room_id=other)
+    assert not_yet_in(rows, store.drawings(all_sessions=True, room_id=other)) == []
+    assert store.count(all_sessions=True, room_id=other) == 2

@@ -161,6 +161,27 @@ def test_partition_shap_is_additive(small_cnn):
         assert a.sums()[k] == pytest.approx(p[c] - a.base[k], abs=0.02)
 
 
+@pytest.mark.parametrize("method", ["gradient", "deep", "partition"])
+def test_the_class_meant_is_explained_beside_the_top_3(small_cnn, method):
+    """A misread (the class wall's, the evaluation's): the class the student meant is explained too, after the top 3,
+    however low the model ranks it; a class already among them is not explained twice."""
+    model, mis = small_cnn
+    bg = mis["images"][:16, ..., None].astype(np.float32) / 255
+    e = explain.Explainer(model, bg if method != "partition" else bg[:1] * 0, method, nsamples=16, max_evals=200)
+    x = mis["images"][20]
+    p = e.probs(x)
+    meant = str(int(np.argsort(-p)[6]))  # the 7th most probable class: never in the top 3
+    a = e.explain(x, also=[meant])
+    assert a.labels[:3] == [str(c) for c in np.argsort(-p)[:3]] and a.labels[3] == meant
+    assert a.values.shape == (4, 28, 28) and np.abs(a.values[3]).max() > 0  # a real map, not a blank one
+    assert a.probs[3] == pytest.approx(float(p[int(meant)]))
+    if a.base is not None:
+        assert a.sums()[3] == pytest.approx(p[int(meant)] - a.base[3], abs=0.02)  # additive, as the top 3
+    assert e.explain(x, also=[a.labels[0]]).labels == a.labels[:3]  # the read class: once
+    with pytest.raises(explain.ExplainError, match="not one of the model's classes"):
+        e.explain(x, also=["Q"])
+
+
 def test_shap_works_for_a_linear_model():
     model = zoo.build("logreg_l2", 10)
     e = explain.Explainer(model, np.zeros((4, 28, 28, 1), np.float32), "gradient", nsamples=8)

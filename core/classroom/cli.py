@@ -118,7 +118,7 @@ def cmd_import(a) -> int:
         rows.append(dict(student=it["student"], label=it["label"], x=x, style=p.style, model=p.bundle.name,
                          classes=p.classes, canvas_png=it["picture"] and thumbnail_png(
                              preprocess.read_image(it["picture"], "picture")), created=it["created"]))
-    fresh = not_yet_in(rows, store.drawings(room_id=room_id))  # the same zip twice: its drawings once
+    fresh = not_yet_in(rows, store.drawings(all_sessions=True, room_id=room_id))  # the same zip twice: once
     skipped, rows = len(rows) - len(fresh), fresh
     if rows:
         batch = np.stack([(np.asarray(r["x"], np.float32) / (255.0 if np.asarray(r["x"]).dtype == np.uint8 else 1.0))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import math
 import zipfile
 import zlib
 from datetime import datetime, timezone
@@ -14,9 +15,8 @@ from typing import Optional
 
 import numpy as np
 
-import numpy as np
-
 from ..errors import HWLabError
+from ..model.input import to_uint8
 from ..model.preprocess import MAX_UPLOAD_BYTES
 from .pictures import input_png, read_input_png
 from .store import MAX_DRAWINGS_PER_SESSION, Store
@@ -140,15 +140,17 @@ def read_zip(path: Path) -> list[dict]:
 
 
 def _same_drawing_key(student: str, label: str, created, x) -> tuple:
+    """What makes two drawings one: nickname, label, the second it was sent in (an export writes whole seconds,
+    cut, not rounded) and the 28x28 input as the store keeps it."""
     a = np.asarray(x)
     if a.dtype != np.uint8:  # a model input in [0, 1]: as the store keeps it
-        a = np.round(a.astype(np.float32) * 255).clip(0, 255).astype(np.uint8)
-    return (student, label, round(created or 0), a.reshape(28, 28).tobytes())
+        a = to_uint8(a)
+    return (student, label, math.floor(created or 0), a.reshape(28, 28).tobytes())
 
 
 def not_yet_in(rows: list[dict], existing) -> list[dict]:
-    """The rows (cmd_import's: student, label, created, x) that are not already among `existing` drawings (the
-    current session's): importing the same zip twice adds its drawings once."""
+    """The rows (cmd_import's: student, label, created, x) that are not already among `existing` drawings (every
+    session of the room): importing the same zip twice, or a room's export back into it, adds nothing again."""
     seen = {_same_drawing_key(d.student, d.label, d.created, d.input28) for d in existing}
     out = []
     for r in rows:

@@ -1,7 +1,8 @@
 """SHAP attributions of one input x (float32 (1,28,28,1) in [0,1], exactly what the model saw) for its
 top classes.
 
-- `Explainer(model, background, method)`: SHAP for the top 3 classes of x. Methods:
+- `Explainer(model, background, method)`: SHAP for the top 3 classes of x, and for any class asked for
+  beside them (`also`: the class a student meant, when the model read another). Methods:
     "gradient"  shap.GradientExplainer (expected gradients), the default;
     "deep"      shap.DeepExplainer (DeepLIFT with a background);
     "partition" shap.Explainer with shap.maskers.Image (model-agnostic, any backend).
@@ -23,7 +24,7 @@ import threading
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -150,19 +151,26 @@ class Explainer:
     def probs(self, x: np.ndarray) -> np.ndarray:
         return self._predict(one_image(x))[0]
 
-    def explain(self, x: np.ndarray, top: int = TOP, progress: ProgressCallback = None, seed: int = 0) -> Attribution:
-        """SHAP values of x for its `top` most probable classes. progress(classes done, classes)."""
+    def explain(self, x: np.ndarray, top: int = TOP, progress: ProgressCallback = None, seed: int = 0,
+                also: Sequence[str] = ()) -> Attribution:
+        """SHAP values of x for its `top` most probable classes, then for each class of `also` (labels, e.g. the
+        class a student meant) not among them. progress(classes done, classes)."""
         x = one_image(x)
+        unknown = [str(c) for c in also if str(c) not in self.classes]
+        if unknown:
+            raise ExplainError(f"{', '.join(unknown)} is not one of the model's classes: no explanation for it.")
         with self._lock, warnings.catch_warnings():  # one at a time (shared by sessions); shap hands Keras
             warnings.simplefilter("ignore", UserWarning)  # a list for its one input: a harmless warning
-            return self._explain(x, top, progress, seed)
+            return self._explain(x, top, progress, seed, [self.classes.index(str(c)) for c in also])
 
-    def _explain(self, x: np.ndarray, top: int, progress: ProgressCallback, seed: int) -> Attribution:
+    def _explain(self, x: np.ndarray, top: int, progress: ProgressCallback, seed: int,
+                 also: list[int]) -> Attribution:
         say = progress or (lambda done, total: None)
         t0 = time.perf_counter()
         probs = self._predict(x)[0]
-        top = min(top, len(probs))
-        order = _top(probs, top)
+        order = _top(probs, min(top, len(probs)))
+        order += [c for c in dict.fromkeys(also) if c not in order]  # the class meant, where the top lacks it
+        top = len(order)
         base = None
         if self.method == "gradient":
             maps = []
@@ -178,7 +186,10 @@ class Explainer:
                 self._shared.wanted, self._shared.kept = [], {}
         elif self.method == "deep":
             say(0, top)
-            v, idx = self._impl.shap_values(x, ranked_outputs=top, check_additivity=False)
+            # shap's DeepExplainer explains its outputs by rank only: down to the lowest-ranked class wanted.
+            ranks = _top(probs, len(probs))
+            v, idx = self._impl.shap_values(x, ranked_outputs=1 + max(ranks.index(c) for c in order),
+                                            check_additivity=False)
             v = np.asarray(v).reshape(28, 28, -1)
             ranked = [int(i) for i in np.asarray(idx)[0]]
             values = np.stack([v[..., ranked.index(c)] if c in ranked else np.zeros((28, 28)) for c in order])
@@ -186,10 +197,7 @@ class Explainer:
             base = [float(ev[c]) for c in order]
         else:
             say(0, top)
-            import shap
-
-            r = self._impl(x, max_evals=self.max_evals, batch_size=100, silent=True,
-                           outputs=shap.Explanation.argsort.flip[:top])
+            r = self._impl(x, max_evals=self.max_evals, batch_size=100, silent=True, outputs=np.array(order))
             names = [str(n) for n in np.asarray(r.output_names).reshape(-1)][:top]
             v = np.asarray(r.values).reshape(28, 28, -1)
             values = np.stack([v[..., names.index(self.classes[c])] if self.classes[c] in names

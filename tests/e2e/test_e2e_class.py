@@ -77,3 +77,55 @@ def test_a_student_sends_and_the_teacher_sees_it(playwright_browser, tmp_path):
         again.get_by_text("Zoe-e2e").first.wait_for(timeout=60_000)
     finally:
         _stop(proc)
+
+
+def test_the_session_picker_counts_drawings_as_they_come(playwright_browser, tmp_path):
+    """The projector's picker, not only its wall, counts the drawings sent since the page opened (no reload); a new
+    session started elsewhere is followed; an older session picked stays picked while its count changes."""
+    import numpy as np
+
+    from core.classroom.store import Store
+
+    db = f"sqlite:///{tmp_path}/class.db"
+    proc, url = start_app({"HWLAB_MODELS_DIR": str(ROOT / "models"), "HWLAB_DB_URL": db})
+    store = Store(db)
+    x = np.zeros((28, 28), np.uint8)
+    x[6:22, 12:16] = 255
+    p = np.full(10, 0.01)
+    p[1] = 0.91
+
+    def send(**kw):
+        store.add("ann", "1", x, "mnist", "mnist-keras-example-cnn", [str(i) for i in range(10)], p, **kw)
+
+    def shows(pattern: str, timeout_s: float = 6.0) -> str:  # the picker's line (an input's value) once it matches
+        deadline = time.time() + timeout_s
+        while True:
+            line = page.get_by_role("combobox", name="Class session").input_value()
+            if re.search(pattern, line) or time.time() > deadline:
+                assert re.search(pattern, line), line
+                return line
+            time.sleep(0.2)
+
+    try:
+        page = playwright_browser.new_page(viewport={"width": 1366, "height": 768})
+        page.goto(url + "class")
+        page.get_by_text("No drawings in this session yet").wait_for(timeout=90_000)
+        shows(r"0 drawings \(now\)", 0)
+        send()
+        send()
+        shows(r"Session 1 · .* · 2 drawings \(now\)", 6)
+        old = store.current_session()["id"]
+        store.new_session()  # another teacher's screen starts a session: this wall follows it
+        shows(r"Session 2 · .* · 0 drawings \(now\)", 6)
+        page.get_by_text("No drawings in this session yet").wait_for(timeout=6_000)
+        page.get_by_role("combobox", name="Class session").click()
+        page.get_by_role("option", name=re.compile(r"Session 1 ")).click()
+        shows(r"Session 1 · .* · 2 drawings \(archived\)", 10)
+        send(session_id=old)  # its count changes: the pick stays
+        shows(r"Session 1 · .* · 3 drawings \(archived\)", 6)
+        time.sleep(2.5)
+        shows(r"Session 1 · .* · 3 drawings \(archived\)", 0)
+        assert not page.get_by_text("No drawings in this session yet").count()
+    finally:
+        store.engine.dispose()
+        _stop(proc)

@@ -1,4 +1,5 @@
-"""Explanation of one input, shown on the Draw and Evaluation pages: SHAP maps of the top 3 classes,
+"""Explanation of one input, shown on the Draw, Evaluation and Class pages: SHAP maps of the top 3 classes (and of
+the class meant, where a true label is known and the top 3 lack it),
 every layer's activations, and the first layers' filters or weight templates. The computing is in
 core.insight.explain; explainers are cached per bundle (name and file time) and shared by every session."""
 from __future__ import annotations
@@ -63,8 +64,10 @@ def _key_of(name: str, method: str, x: np.ndarray) -> str:
 
 
 def show_shap(pred: registry.Predictor, x: np.ndarray, key: str, true_label: Optional[str] = None) -> None:
-    """SHAP maps of the top 3 classes over the input: red supports the class, blue opposes it."""
+    """SHAP maps of the top 3 classes over the input, and of the true class after them when the model ranks it lower
+    (a misread: what the student meant beside what the model read): red supports the class, blue opposes it."""
     name = pred.bundle.name
+    also = [str(true_label)] if true_label is not None and str(true_label) in pred.classes else []
     methods = list(explain.METHODS)
     if not teacher_lock.is_teacher():  # Partition SHAP is heavy: the teacher's, when a teacher is set
         methods.remove("partition")
@@ -76,14 +79,14 @@ def show_shap(pred: registry.Predictor, x: np.ndarray, key: str, true_label: Opt
                       "needs about 20 s to get ready the first time (shap compiles it), then about a second"
                       + ("." if "partition" in methods else ": it is the teacher's."))
     memo = st.session_state.setdefault("_shap_memo", {})
-    k = _key_of(f"{name}@{pred.bundle.mtime}", method, x)
+    k = _key_of(f"{name}@{pred.bundle.mtime}|{','.join(also)}", method, x)
     att = memo.get(k)
     if att is None:
         bar = st.progress(0.0, text="Preparing the explainer…")
         try:
             e = _explainer(pred, name, pred.bundle.mtime, method)
-            att = e.explain(x, progress=lambda done, total: bar.progress(
-                done / total, text=f"SHAP for the top {total} classes: {done} of {total} done"))
+            att = e.explain(x, also=also, progress=lambda done, total: bar.progress(
+                done / total, text=f"SHAP for {total} classes: {done} of {total} done"))
         except HWLabError as exc:
             bar.empty()
             st.error(str(exc))
@@ -93,18 +96,18 @@ def show_shap(pred: registry.Predictor, x: np.ndarray, key: str, true_label: Opt
             memo.clear()
         memo[k] = att
     cols = st.columns(len(att.classes))
-    for col, label, p, v in zip(cols, att.labels, att.probs, att.values):
-        mark = " ✔ true class" if true_label is not None and label == str(true_label) else ""
+    for rank, (col, label, p, v) in enumerate(zip(cols, att.labels, att.probs, att.values)):
+        meant = true_label is not None and label == str(true_label)
+        mark = (" ✔ true class" if rank < explain.TOP else " · the true class, not in the top 3") if meant else ""
         with col:
             st.image(pictures.attribution_rgb(att.x, v, att.vmax, scale=7), width=196,
                      caption=f"SHAP for {label} · {p:.1%}{mark}",
                      alt=f"SHAP map for {label} ({p:.0%}): the input, its pixels coloured by how much they push the "
                          f"model towards {label} or away from it")
     shap_legend()
-    missing = true_label is not None and str(true_label) not in att.labels
     st.caption(f"Red pixels push the model towards that class, blue pixels away from it, on one symmetric scale "
                f"(|max| {att.vmax:.3g}). {explain.METHODS[att.method]}, background: {att.source}; "
-               f"{att.seconds:.2f} s." + (f" The true class {true_label} is not among the top 3." if missing else ""))
+               f"{att.seconds:.2f} s.")
 
 
 def shap_legend() -> None:
@@ -169,9 +172,11 @@ def show_activations(pred: registry.Predictor, x: np.ndarray, key: str) -> None:
 
 
 def explain_input(pred: registry.Predictor, x: np.ndarray, key: str, true_label: Optional[str] = None) -> None:
-    """The whole explanation of one input x (float32 (1,28,28,1)): SHAP top 3, then activations."""
+    """The whole explanation of one input x (float32 (1,28,28,1)): SHAP top 3 (and the true class), then
+    activations."""
     x = one_image(x)
-    st.markdown("#### Why? SHAP attributions for the top 3 classes")
+    st.markdown("#### Why? SHAP attributions for the top 3 classes" + (" and the true class" if true_label is not None
+                                                                       else ""))
     show_shap(pred, x, key, true_label)
     with st.expander("Layer activations", expanded=True):
         try:
