@@ -1,5 +1,6 @@
 """AppTest runs (no browser) of the insight views: several characters, the line-up, nearest training examples,
 the feature map, the insight switch on the Draw page, and the Draw page's "Write several characters" mode."""
+import re
 import shutil
 from pathlib import Path
 
@@ -264,3 +265,19 @@ def test_the_lineup_on_a_drawing_never_says_draw_something_first_and_loads_its_m
     first = len(loads)
     lineup_of_a_sample()  # another browser session of the same server process
     assert loads[first:] == [], f"the second session loaded {loads[first:]} again"
+
+
+def test_several_characters_labels_are_text_of_a_fixed_size_over_the_picture(tmp_path, monkeypatch):
+    """The answers over the boxes are text in CSS units, placed in percent of the picture: however wide the picture
+    is shown (an 840 px canvas at 353 px on a phone), a label stays 1rem. Drawn into the pixels they were 5 px."""
+    monkeypatch.setenv("HWLAB_MODELS_DIR", str(SHIPPED))
+    digits = dict(pen_digits(1, "149"))
+    np.save(tmp_path / "wide.npy", np.concatenate([digits[d] for d in "149"], axis=1))
+    at = AppTest.from_function(_reading, args=("mnist-hwnet-lite-pen", str(tmp_path / "wide.npy")),
+                               default_timeout=240).run()
+    assert not at.exception and at.metric[0].value == "149"
+    figure = next(h.proto.body for h in at.get("html") if "hw-boxes" in h.proto.body)
+    labels = re.findall(r'<span style="([^"]*)">([^<]*)</span>', figure)
+    assert [text.split()[0] for _, text in labels] == ["1", "4", "9"]
+    assert all("font:600 1rem" in style and re.search(r"left:[\d.]+%; top:[\d.]+%", style) for style, _ in labels)
+    assert 'alt="The writing with a box around each piece found: 1, 4, 9"' in figure and "width:100%" in figure
