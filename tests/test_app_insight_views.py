@@ -1,5 +1,6 @@
 """AppTest runs (no browser) of the insight views: several characters, the line-up, nearest training examples,
 the feature map, the insight switch on the Draw page, and the Draw page's "Write several characters" mode."""
+import re
 import shutil
 from pathlib import Path
 
@@ -174,3 +175,109 @@ def test_an_uploaded_picture_of_several_characters_offers_to_read_each(few_model
     at = AppTest.from_function(_upload_hint, args=("mnist-keras-example-cnn", str(tmp_path / "one.npy")),
                                default_timeout=240).run()
     assert not at.toggle and not at.exception
+
+
+class _Screen:
+    """What a browser shows while a run goes on, from the runs' messages: it keeps each element of the run
+    before on screen until the new run writes at that element's place (then, at the run's end, drops the rest).
+    Every AppTest run has its own LocalScriptRunner; the last one made is the run going on."""
+
+    def __init__(self, monkeypatch):
+        from streamlit.testing.v1 import local_script_runner
+
+        self.runners = []
+        original = local_script_runner.LocalScriptRunner.__init__
+
+        def keep(runner, *args, **kwargs):
+            original(runner, *args, **kwargs)
+            self.runners.append(runner)
+
+        monkeypatch.setattr(local_script_runner.LocalScriptRunner, "__init__", keep)
+
+    @staticmethod
+    def _written(runner) -> dict[tuple, str]:
+        """Each place the run wrote at, with the texts of what it wrote there."""
+        from google.protobuf.json_format import MessageToDict
+
+        def strings(v):
+            return [v] if isinstance(v, str) else [t for w in (v.values() if isinstance(v, dict) else v if
+                                                                isinstance(v, list) else []) for t in strings(w)]
+
+        return {tuple(m.metadata.delta_path): "\n".join(strings(MessageToDict(m.delta)))
+                for m in list(runner.forward_msgs()) if m.WhichOneof("type") == "delta"}
+
+    def texts(self, start: str) -> list[str]:
+        """The texts beginning with `start` that the run going on shows now (a bar's, a spinner's)."""
+        return [t for element in self._written(self.runners[-1]).values() for t in element.split("\n")
+                if t.startswith(start)]
+
+    def stale(self, text: str) -> list[tuple]:
+        """The places where the run before showed `text` and the run going on has not written yet."""
+        before, now = self._written(self.runners[-2]), self._written(self.runners[-1])
+        return [path for path, element in before.items() if text in element and path not in now]
+
+
+def test_the_lineup_on_a_drawing_never_says_draw_something_first_and_loads_its_models_once(monkeypatch, request):
+    """The line-up opened before drawing says "Draw something first."; then a drawing (a sample on the canvas):
+    while its models load, that sentence is not left on screen over the drawing; the first load shows one bar
+    ("Loading the line-up's models: 5 of 12"); a second browser session loads none of them again."""
+    from core import registry
+    from ui import state
+
+    monkeypatch.setenv("HWLAB_MODELS_DIR", str(SHIPPED))  # the 12 MNIST models: more than one used to keep
+    state._predictor.clear()
+    request.addfinalizer(state._predictor.clear)  # later tests must not get a Counted instance
+    screen = _Screen(monkeypatch)
+    loads, stale_at_load, shown_at_load = [], [], []
+
+    class Counted(registry.Predictor):
+        def __init__(self, name, *args, **kwargs):
+            loads.append(name)
+            if len(screen.runners) > 1:
+                stale_at_load.extend(screen.stale("Draw something first"))
+                shown_at_load.append(screen.texts("Loading"))
+            super().__init__(name, *args, **kwargs)
+
+    monkeypatch.setattr(registry, "Predictor", Counted)
+
+    def lineup_of_a_sample() -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+        at.session_state["model_name"] = "mnist-keras-example-cnn"
+        at.run()
+        at.segmented_control(key="draw-insight").set_value("lineup").run()
+        assert any("Draw something first" in i.value for i in at.info)  # honest: nothing is drawn yet
+        next(b for b in at.button if b.label == "Try a sample").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    at = lineup_of_a_sample()
+    lineup = registry.list_bundles()
+    n = sum(1 for b in lineup if b.ok and b.card.get("dataset") == "mnist")
+    assert n == 12 and len(set(loads)) == n, loads
+    assert stale_at_load == [], "'Draw something first.' stayed on screen over the drawing while models loaded"
+    assert not any("Draw something first" in i.value for i in at.info)
+    assert sum("test accuracy" in c for c in _captions(at)) == n  # the cards
+    # One indicator: at each load the bar, alone, says how far the 12 are ("Loading the line-up's models: 5 of 12")
+    assert all(len(shown) == 1 and shown[0].startswith("Loading the line-up's models: ") and shown[0].endswith(" of 12")
+               for shown in shown_at_load), shown_at_load
+    assert len({shown[0] for shown in shown_at_load}) >= n - 2, shown_at_load  # (the page's own model was loaded)
+
+    first = len(loads)
+    lineup_of_a_sample()  # another browser session of the same server process
+    assert loads[first:] == [], f"the second session loaded {loads[first:]} again"
+
+
+def test_several_characters_labels_are_text_of_a_fixed_size_over_the_picture(tmp_path, monkeypatch):
+    """The answers over the boxes are text in CSS units, placed in percent of the picture: however wide the picture
+    is shown (an 840 px canvas at 353 px on a phone), a label stays 1rem. Drawn into the pixels they were 5 px."""
+    monkeypatch.setenv("HWLAB_MODELS_DIR", str(SHIPPED))
+    digits = dict(pen_digits(1, "149"))
+    np.save(tmp_path / "wide.npy", np.concatenate([digits[d] for d in "149"], axis=1))
+    at = AppTest.from_function(_reading, args=("mnist-hwnet-lite-pen", str(tmp_path / "wide.npy")),
+                               default_timeout=240).run()
+    assert not at.exception and at.metric[0].value == "149"
+    figure = next(h.proto.body for h in at.get("html") if "hw-boxes" in h.proto.body)
+    labels = re.findall(r'<span style="([^"]*)">([^<]*)</span>', figure)
+    assert [text.split()[0] for _, text in labels] == ["1", "4", "9"]
+    assert all("font:600 1rem" in style and re.search(r"left:[\d.]+%; top:[\d.]+%", style) for style, _ in labels)
+    assert 'alt="The writing with a box around each piece found: 1, 4, 9"' in figure and "width:100%" in figure

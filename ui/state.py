@@ -36,17 +36,27 @@ def bundles() -> list[registry.Bundle]:
 bundles.clear = _bundles.clear  # after a training job saves a bundle: list the folder afresh
 
 
-@st.cache_resource(show_spinner="Loading the model…", max_entries=8)
+# Models kept loaded by the server process: every bundle of the largest line-up (12 of MNIST are shipped), and
+# the models other pages pick, fit, so no session's line-up evicts what another session (or itself) reads next.
+MODELS_HELD = 24
+
+
+@st.cache_resource(show_spinner=False, max_entries=MODELS_HELD)
 def _predictor(name: str, mtime: float) -> registry.Predictor:
     loaded = registry.Predictor(name)
     long_lived.settle()  # the model and TensorFlow leave Python's full collections (ui/long_lived.py)
     return loaded
 
 
-def predictor(name: str) -> registry.Predictor:
-    """The loaded model, keyed by name and file time so a replaced bundle is reloaded."""
+def predictor(name: str, spinner: str | None = "Loading the model…") -> registry.Predictor:
+    """The loaded model, keyed by name and file time so a replaced bundle is reloaded; loaded once per server
+    process, for every session. While a load takes longer than half a second, `spinner` says so (a cached model
+    shows nothing); None for a caller that shows its own progress (the line-up's bar)."""
     b = registry.inspect(name)
-    return _predictor(name, b.mtime)
+    if spinner is None:
+        return _predictor(name, b.mtime)
+    with st.spinner(spinner):
+        return _predictor(name, b.mtime)
 
 
 @st.cache_resource(show_spinner="Loading the dataset…", max_entries=3)

@@ -12,6 +12,7 @@ from .. import config, registry
 from ..errors import BadModel
 from .explain import architecture_kind as kind_of  # 'linear', 'mlp' or 'cnn' from a model card
 from ..model.preprocess import prepare
+from ..progress import ProgressCallback
 from .top import TopAnswers
 
 KIND_ORDER = {"linear": 0, "mlp": 1, "cnn": 2}  # simplest first
@@ -57,13 +58,17 @@ class LineUp:
         if not self.bundles:
             raise BadModel(f"No usable model of the dataset {dataset!r} in {config.models_dir()}.")
         self._predictor = predictor
+        self.loaded = False  # every model loaded once (then kept by `predictor`'s cache)
 
-    def load(self, progress: Optional[Callable[[int, int, str], None]] = None) -> None:
-        """Load every model now (a line-up after this is fast)."""
+    def load(self, progress: ProgressCallback = None) -> None:
+        """Load every model now (a line-up after this is fast); `progress(done, total)` in models, from 0."""
         for i, b in enumerate(self.bundles):
             if progress:
-                progress(i, len(self.bundles), b.title)
+                progress(i, len(self.bundles))
             self._predictor(b.name)
+        if progress:
+            progress(len(self.bundles), len(self.bundles))
+        self.loaded = True
 
     def read(self, picture: np.ndarray) -> list[Answer]:
         """Every model on one picture (canvas RGBA, upload or grey image), each prepared in its model's own

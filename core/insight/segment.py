@@ -1,4 +1,4 @@
-"""Several characters in one picture (a wide canvas, e.g. 840x280, or an upload), split from the ink:
+"""Several characters in one picture (a wide canvas, e.g. 840x380, or an upload), split from the ink:
 connected strokes are found, then grouped by horizontal overlap, so an "i"'s dot or a "7"'s separate bar
 stays with its character. Each piece is cut into a window like a single drawing's canvas and prepared by
 preprocess.prepare, exactly like one drawing, so a piece reads as it would if drawn alone.

@@ -48,7 +48,8 @@ def _read(page) -> str:
 
 
 def test_the_wide_canvas_fits_a_phone_and_reads_touch(app_url, playwright_browser):
-    """On a 390 px phone the 840 px canvas is drawn smaller, wholly on screen; a finger writes "170" on it."""
+    """On a 390 px phone the 840 px canvas is drawn smaller, wholly on screen and tall enough to write in; a finger
+    writes "170" on it, and the answers over the boxes are as legible as the page's text."""
     context = touch_context(playwright_browser, "phone")
     try:
         page = context.new_page()
@@ -56,6 +57,7 @@ def test_the_wide_canvas_fits_a_phone_and_reads_touch(app_url, playwright_browse
         page.get_by_text("Write several characters").click(timeout=90_000)
         box = _wide_canvas(page, min_width=100)
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["width"] > 300, box  # all of it, no scroll
+        assert box["height"] >= 150, box  # 840x280 was 353x118 px here: too flat to write a word in with a finger
         assert page.evaluate("document.scrollingElement.scrollWidth") <= 390  # nothing sticks out sideways
         s, x0, y0 = box["width"] / 840, box["x"], box["y"]
 
@@ -71,5 +73,11 @@ def test_the_wide_canvas_fits_a_phone_and_reads_touch(app_url, playwright_browse
         touch_stroke(cdp, [at(620 + 55 * math.sin(t / 24 * 2 * math.pi), 140 - 80 * math.cos(t / 24 * 2 * math.pi))
                            for t in range(26)])  # 0
         assert _read(page) == "170"
+        labels = page.locator(".hw-boxes span")
+        assert [t.split()[0] for t in labels.all_inner_texts()] == list("170")  # "1 97%", "7 99%", "0 99%"
+        picture = page.locator(".hw-boxes img").bounding_box()
+        assert picture["width"] < 400  # the picture is shown at the phone's width, less than half its pixels
+        heights = [b["height"] for b in (label.bounding_box() for label in labels.all())]
+        assert min(heights) >= 12, heights  # labels drawn into the picture's pixels were about 5 px tall
     finally:
         context.close()

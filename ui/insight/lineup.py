@@ -20,7 +20,9 @@ KIND_TITLE = {"linear": "linear", "mlp": "MLP", "cnn": "CNN"}
 def _lineup(dataset: str, models_dir: str, stamp: tuple) -> LineUp:
     from ui.state import predictor
 
-    return LineUp(dataset, predictor)
+    # The models live where every page's do (ui/state.py: one copy per server process, for every session); the
+    # line-up's own bar says how far their first load is, so no "Loading the model…" spinner comes with each.
+    return LineUp(dataset, lambda name: predictor(name, spinner=None))
 
 
 def lineup_for(dataset: str) -> LineUp:
@@ -32,26 +34,34 @@ def lineup_for(dataset: str) -> LineUp:
     return _lineup(dataset, str(config.models_dir()), stamp)
 
 
+def _loading(done: int, total: int) -> str:
+    return f"Loading the line-up's models: {done} of {total}"
+
+
 def _size(n_bytes: int) -> str:
     return f"{n_bytes / 1e6:.1f} MB" if n_bytes >= 1e6 else f"{n_bytes / 1e3:.0f} kB"
 
 
 def show_lineup(dataset: str, key: str, picture: Optional[np.ndarray] = None, x: Optional[np.ndarray] = None) -> None:
     """Every model of `dataset` on a picture (prepared in each model's style) or on a prepared input x."""
+    # The view's first element, written before any model loads: it takes the place of what the view showed in
+    # the run before ("Draw something first." while the canvas was empty), which a browser keeps on screen until
+    # this run writes there. It holds the loading bar, then the line-up's caption.
+    head = st.empty()
     try:
         line = lineup_for(dataset)
-        if len(line.bundles) > 1:
-            with st.spinner(f"Loading the {len(line.bundles)} models of {dataset} (once)…"):
-                line.load()
+        if not line.loaded:
+            bar = head.progress(0.0, text=_loading(0, len(line.bundles)))
+            line.load(lambda done, total: bar.progress(done / total, text=_loading(done, total)))
         answers = line.read(picture) if picture is not None else line.read_input(x)
     except HWLabError as exc:
-        st.error(str(exc))
+        head.error(str(exc))
         return
     if not answers:
-        st.info("Draw something first: every model of this dataset will read it.")
+        head.info("Draw something first: every model of this dataset will read it.")
         return
-    st.caption(f"{len(answers)} models of **{dataset}** read the same input, from the simplest (logistic "
-               "regression) to the strongest CNN: watch accuracy grow with depth.")
+    head.caption(f"{len(answers)} models of **{dataset}** read the same input, from the simplest (logistic "
+                 "regression) to the strongest CNN: watch accuracy grow with depth.")
     for start in range(0, len(answers), PER_ROW):
         cols = st.columns(PER_ROW)
         for col, a in zip(cols, answers[start:start + PER_ROW]):
