@@ -166,14 +166,7 @@ def start(settings) -> Job:
     """Check the settings, take the machine's training lock and start the worker; returns the job.
     Raises BadSettings (nothing started) or Busy (another training runs; nothing started)."""
     requested, resolved = _checked(settings)
-    threads = train_threads()  # so does a thread cap (HWLAB_TRAIN_THREADS) out of range
-    fd = try_lock(retries=10)
-    if fd is None:
-        raise Busy(busy_message(holder() or {}))
-    try:
-        return _spawn(_write_folder(_new_id(), requested, resolved, queued=False), fd, threads)
-    finally:
-        os.close(fd)  # the worker holds its own copy of the lock from here on
+    return _start_locked(lambda: _write_folder(_new_id(), requested, resolved, queued=False))
 
 
 def prepare(settings, job_id: Optional[str] = None) -> Job:
@@ -188,14 +181,19 @@ def prepare(settings, job_id: Optional[str] = None) -> Job:
 def launch(job_id: str, extra_env: Optional[dict] = None) -> Job:
     """Start a prepared (queued) job now: take the machine's training lock and its process. Raises Busy."""
     d = _job_dir(job_id)
-    threads = train_threads()
+    return _start_locked(lambda: d, extra_env)
+
+
+def _start_locked(folder, extra_env: Optional[dict] = None) -> Job:
+    """Take the machine's training lock, then make the job's folder (`folder()`) and start its process."""
+    threads = train_threads()  # a thread cap (HWLAB_TRAIN_THREADS) out of range: BadSettings, nothing started
     fd = try_lock(retries=10)
     if fd is None:
         raise Busy(busy_message(holder() or {}))
     try:
-        return _spawn(d, fd, threads, extra_env)
+        return _spawn(folder(), fd, threads, extra_env)
     finally:
-        os.close(fd)
+        os.close(fd)  # the worker holds its own copy of the lock from here on
 
 
 def _spawn(d: Path, fd: int, threads: int, extra_env: Optional[dict] = None) -> Job:

@@ -52,7 +52,8 @@ def _queue(settings: dict, title: str, estimate_s: Optional[float], busy: Option
     try:
         job_id = job_queue.submit(settings, title, estimate_s)
         queue_worker.ensure_worker()
-        place = next((q for q in job_queue.listing() if q.id == job_id), None)
+        line = job_queue.listing()
+        place = next((q for q in line if q.id == job_id), None)
     except HWLabError as exc:  # settings out of range (checked before it joins the line)
         st.error(str(exc))
         return
@@ -60,11 +61,11 @@ def _queue(settings: dict, title: str, estimate_s: Optional[float], busy: Option
         st.error((str(busy) + " " if busy else "") + _queue_down(exc) + " Press Train again when this one ends.")
         return
     _remember(job_id)
-    st.toast(f"Queued: job {job_id} is {job_queue.place_sentence(place, ahead_s(place)) if place else 'in line'}. "
+    st.toast(f"Queued: job {job_id} is {job_queue.place_sentence(place, ahead_s(place, line)) if place else 'in line'}. "
              f"It starts by itself in its turn.", icon=":material/schedule:")
 
 
-def ahead_s(job: job_queue.Queued) -> Optional[float]:
+def ahead_s(job: job_queue.Queued, line: list[job_queue.Queued]) -> Optional[float]:
     """Seconds until `job` starts: what is left of the training under way here, plus the estimates of the jobs
     ahead of it in line (None when any of that is not known: a command-line training, a job not yet measured)."""
     total = 0.0
@@ -76,7 +77,7 @@ def ahead_s(job: job_queue.Queued) -> Optional[float]:
         total += left
     elif jobs.holder() is not None:  # `python -m core train`: how long it takes is not known here
         return None
-    for q in job_queue.listing():
+    for q in line:  # job_queue.listing(), read once by the caller
         if q.position is None or job.position is None or q.position >= job.position:
             continue
         if q.state == job_queue.RUNNING:
@@ -92,9 +93,10 @@ def ahead_s(job: job_queue.Queued) -> Optional[float]:
 def waiting_line() -> None:
     """"Waiting in line": the queued jobs in their order, each with its place and a Cancel for the teacher."""
     try:
-        line = [q for q in job_queue.listing() if q.state == job_queue.WAITING]
+        everything = job_queue.listing()
     except UNREACHABLE:
         return
+    line = [q for q in everything if q.state == job_queue.WAITING]
     if not line:
         return
     st.subheader("Waiting in line")
@@ -102,7 +104,7 @@ def waiting_line() -> None:
     for q in line:
         with st.container(border=True):
             c = st.columns([4, 1], vertical_alignment="center")
-            c[0].markdown(f"**{job_queue.place_sentence(q, ahead_s(q))}** · job `{q.id}` · {q.title}"
+            c[0].markdown(f"**{job_queue.place_sentence(q, ahead_s(q, everything))}** · job `{q.id}` · {q.title}"
                           + (" · *yours*" if q.id in mine else ""))
             if c[1].button("Cancel", icon=":material/cancel:", key=f"cancel-line-{q.id}",
                            help="It leaves the line; nothing was trained yet."):
