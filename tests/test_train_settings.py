@@ -100,6 +100,21 @@ def test_the_estimate_adds_every_measured_part_of_a_run(tmp_path, monkeypatch):
     assert train_estimate.estimate("hwnet", 60000, "1", drawn_eval=False)["seconds"] == pytest.approx(4 + 2 + 5 + 30)
 
 
+
+def test_a_rate_measured_on_an_earlier_version_of_the_architecture_is_not_used(tmp_path, monkeypatch):
+    monkeypatch.setenv("HWLAB_CACHE_DIR", str(tmp_path))
+    parts = {"start_s": 4.0, "evaluate_s": 2.0, "drawn_s": 3.0, "save_s": 5.0}
+    train_estimate.record("quicknet", images_per_s=3000.0, parts=parts, threads="1")
+    assert train_estimate.estimate("quicknet", 60000, "1") is not None
+    assert zoo.fingerprint("quicknet") != zoo.fingerprint("seed002_cnn")  # what each builds, told apart
+    # the same name building other layers (an earlier QuickNet): its record no longer counts
+    monkeypatch.setattr(zoo, "fingerprint", lambda arch: "earlier")
+    assert train_estimate.estimate("quicknet", 60000, "1") is None
+    train_estimate.record("quicknet", images_per_s=2000.0, parts={**parts, "drawn_s": None}, threads="1")
+    # the new record keeps none of the earlier version's parts (its drawn-input part is not this one's)
+    assert train_estimate.estimate("quicknet", 60000, "1") is None
+    assert train_estimate.estimate("quicknet", 60000, "1", drawn_eval=False)["seconds"] == pytest.approx(4 + 2 + 5 + 30)
+
 @needs_shared
 def test_cli_trains_the_quick_preset_and_records_this_machines_rate(models_dir, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("HWLAB_CACHE_DIR", str(tmp_path / "cache"))

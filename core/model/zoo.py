@@ -3,6 +3,9 @@ keras.Input((28, 28, 1)) (float32 in [0, 1], white on black) and ends with softm
 Augmentation is never part of these models: it lives in the training pipeline (core/training/run.py)."""
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -179,6 +182,15 @@ def get(name: str) -> Arch:
 
 def build(name: str, num_classes: int) -> keras.Model:
     return get(name).build(num_classes)
+
+
+@functools.lru_cache(maxsize=None)
+def fingerprint(name: str) -> str:
+    """A short id of what `name` builds in this version of the code (its layers, their shapes and its size):
+    a training rate measured on an earlier version of an architecture is not this one's (training/estimate.py)."""
+    m = build(name, 10)
+    text = json.dumps([[type(l).__name__, l.name, str(l.output.shape)] for l in m.layers] + [m.count_params()])
+    return hashlib.sha1(text.encode()).hexdigest()[:10]
 
 
 def bundle_name(dataset: str, arch: str) -> str:

@@ -42,6 +42,12 @@ def _key(arch: str, threads: str) -> str:
     return f"{arch}@{threads}"
 
 
+def _arch_id(arch: str) -> str:
+    from ..model import zoo
+
+    return zoo.fingerprint(arch)
+
+
 def _read() -> dict:
     try:
         d = json.loads(_path().read_text())
@@ -56,8 +62,10 @@ def record(arch: str, images_per_s: float, parts: dict, threads: Optional[str] =
     d = _read()
     key = _key(arch, threads or thread_key())
     kept = {k: v for k, v in (d.get(key) or {}).items() if k in PARTS}
+    if (d.get(key) or {}).get("arch_id") != _arch_id(arch):
+        kept = {}  # the parts measured on an earlier version of the architecture are not this one's
     d[key] = {**kept, **{k: round(float(parts[k]), 1) for k in PARTS if parts.get(k) is not None},
-              "images_per_s": round(images_per_s, 1), "measured": round(time.time())}
+              "images_per_s": round(images_per_s, 1), "measured": round(time.time()), "arch_id": _arch_id(arch)}
     path = _path()
     path.parent.mkdir(parents=True, exist_ok=True)
     write_json(path, d)
@@ -73,7 +81,10 @@ def record_part(arch: str, part: str, seconds: float, threads: Optional[str] = N
 
 
 def measured(arch: str, threads: str) -> Optional[dict]:
-    return _read().get(_key(arch, threads))
+    """This machine's record for `arch` as the code builds it now; None when none, or when it was measured on
+    an earlier version of the architecture (another fingerprint)."""
+    m = _read().get(_key(arch, threads))
+    return m if m and m.get("arch_id") == _arch_id(arch) else None
 
 
 def estimate(arch: str, images: int, threads: str, drawn_eval: bool = True) -> Optional[dict]:
