@@ -82,8 +82,9 @@ def live_wall() -> None:
 
 
 def _controls(sessions: list[dict]) -> tuple:
-    """The picker (its counts read again every refresh), the switches and the order; a visit to another page
-    keeps them (persist_state)."""
+    """The picker (its counts read again every refresh) and the switches; a visit to another page keeps them
+    (persist_state). The order sits with the other choices of what is shown (Label, Student): beside the
+    switches it took a line of its own on a laptop (1366 px)."""
     by_id = {s["id"]: s for s in sessions}
     st.session_state[SESSION_KEY] = _shown_session(sessions)  # before the picker: the pick, whatever its label says
     with st.container(horizontal=True, wrap=True, vertical_alignment="bottom", gap="medium"):  # wraps, never cuts
@@ -94,15 +95,13 @@ def _controls(sessions: list[dict]) -> tuple:
         fools = st.toggle("Fool the model", key=K + "fools", persist_state="session",
                           help="Draw something you would read as one character that the model reads as another. "
                                "The wall highlights the successful fools.")
-        order = st.radio("Sort", ["newest", "mistakes"], horizontal=True, key=K + "order", persist_state="session",
-                         format_func={"newest": "Newest", "mistakes": "Confident mistakes first"}.get)
-    return picked, misread, low, fools, order
+    return picked, misread, low, fools
 
 
 def _live_wall() -> None:
     try:
         sessions = store.sessions(room_id)  # afresh each refresh: the picker counts what the wall shows
-        picked, misread, low, fool_game, order = _controls(sessions)
+        picked, misread, low, fool_game = _controls(sessions)
         if picked != session_id:  # another session picked, or a new one started elsewhere: the whole page follows
             st.rerun()
         rows = wall.live_rows(store, session_id)
@@ -115,6 +114,8 @@ def _live_wall() -> None:
                              persist_state="session")
         student = st.selectbox("Student", ["(all)"] + sorted({d.student for d in rows}), key=K + "student",
                                width=200, persist_state="session")
+        order = st.radio("Sort", ["newest", "mistakes"], horizontal=True, key=K + "order", persist_state="session",
+                         format_func={"newest": "Newest", "mistakes": "Confident mistakes first"}.get)
     shown = wall.ordered(wall.filtered(rows, misread, low, None if label == "(all)" else label,
                                        None if student == "(all)" else student), order)
     if not rows:

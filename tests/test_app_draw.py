@@ -72,7 +72,10 @@ def test_presenter_view_from_the_link_and_the_toggle(monkeypatch):
     assert not at.exception
     assert at.sidebar.toggle(key="present").value is True
     assert "font-size: 9rem" in _style(at)  # the prediction in large type, and the captions around it
-    assert ".st-key-answer_canvas [data-testid=\"stImageCaption\"]" in _style(at)
+    # "What the model sees (28×28)" and the model's line as large as the runner-up line (a caption: 0.875rem)
+    captions = re.search(r'(\.st-key-answer_canvas \[data-testid="stImageCaption"\][^{]*)\{([^}]*)\}', _style(at))
+    assert captions and '.st-key-draw_model [data-testid="stCaptionContainer"] p' in captions.group(1), _style(at)
+    assert "font-size: 1.6rem" in captions.group(2), captions.group(2)
     at.sidebar.toggle(key="present").set_value(False).run()
     assert "present" not in at.query_params and "font-size: 9rem" not in _style(at)
     at.sidebar.toggle(key="present").set_value(True).run()

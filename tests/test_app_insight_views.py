@@ -267,6 +267,52 @@ def test_the_lineup_on_a_drawing_never_says_draw_something_first_and_loads_its_m
     assert loads[first:] == [], f"the second session loaded {loads[first:]} again"
 
 
+def _view_once_drawn(model: str, x_file: str):
+    import os
+
+    import numpy as np
+
+    from ui.insight.more import show_insights
+    from ui.state import predictor
+
+    show_insights(predictor(model), np.load(x_file) if os.path.exists(x_file) else None, "t")
+
+
+@pytest.mark.parametrize("view, loading, load", [
+    ("neighbours", "Finding the nearest training examples", "ui.insight.neighbours._neighbours"),
+    ("map", "Drawing the map", "ui.insight.feature_map._map")])
+def test_nearest_examples_and_the_map_on_a_drawing_never_leave_draw_something_first(
+        view, loading, load, few_models, tmp_path, monkeypatch):
+    """Nearest examples opened before drawing says "Draw something first."; then a drawing, shown as nearest
+    examples or as the map: when the view starts to load (its model, training set, map: seconds the first time),
+    that sentence is not left on screen over the drawing: the view's first element, in its place, says what is
+    coming."""
+    import importlib
+
+    screen = _Screen(monkeypatch)
+    x_file = tmp_path / "x.npy"
+    at = AppTest.from_function(_view_once_drawn, args=(SMALL, str(x_file)), default_timeout=240)
+    at.run()
+    at.segmented_control(key="t-insight").set_value("neighbours").run()
+    assert [i.value for i in at.info] == ["Draw something first."]
+    np.save(x_file, _digit_input("2"))
+    module, name = load.rsplit(".", 1)
+    module = importlib.import_module(module)
+    original, seen = getattr(module, name), []
+
+    def loading_now(*args, **kwargs):  # the view's (cached) load: what the screen shows meanwhile
+        seen.append((screen.stale("Draw something first"), screen.texts(f":material/hourglass_top: {loading}")))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, loading_now)
+    at.segmented_control(key="t-insight").set_value(view).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert seen and all(stale == [] for stale, _ in seen), "'Draw something first.' stayed on screen over the drawing"
+    assert all(said == [f":material/hourglass_top: {loading}…"] for _, said in seen), seen
+    assert not at.info and not any(loading in c for c in _captions(at))  # then the result, in the same place
+    assert (at.get("vega_lite_chart") if view == "map" else [m for m in at.markdown if "of 8 are" in m.value])
+
+
 def test_several_characters_labels_are_text_of_a_fixed_size_over_the_picture(tmp_path, monkeypatch):
     """The answers over the boxes are text in CSS units, placed in percent of the picture: however wide the picture
     is shown (an 840 px canvas at 353 px on a phone), a label stays 1rem. Drawn into the pixels they were 5 px."""

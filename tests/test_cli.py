@@ -108,6 +108,24 @@ def test_training_settings_out_of_range_exit_2_before_any_work(models_dir, capsy
     assert list(models_dir.iterdir()) == []
 
 
+# core.cli.main in a process of its own, then which of TensorFlow and Keras it imported
+LOADED_PROBE = ("import sys; from core.cli import main; code = main(sys.argv[1:]); "
+                "print('loaded:', [m for m in ('tensorflow', 'keras') if m in sys.modules]); sys.exit(code)")
+
+
+@pytest.mark.parametrize("command", [["evaluate", "--model", "mnist-mlp"], ["train", "--arch", "mlp"],
+                                     ["lineup", "seven.png"]], ids=lambda c: c[0])
+def test_an_unknown_dataset_is_said_before_tensorflow_loads(command):
+    """Every command that takes --dataset checks the name first: a sentence in well under a second, not after
+    the seconds of TensorFlow's import."""
+    r = subprocess.run([sys.executable, "-c", LOADED_PROBE, *command, "--dataset", "no-such-dataset"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert r.stderr.splitlines() == ["error: Unknown dataset 'no-such-dataset'. Known: " + ", ".join(
+        __import__("core.datasets", fromlist=["DATASETS"]).DATASETS) + "."], r.stderr
+    assert r.stdout.strip() == "loaded: []", "TensorFlow was imported before the dataset name was checked"
+
+
 def test_the_real_command_line(tiny_bundle, digit_files):
     models, name = tiny_bundle
     env = {**os.environ, "HWLAB_MODELS_DIR": str(models)}

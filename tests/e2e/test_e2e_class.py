@@ -129,3 +129,23 @@ def test_the_session_picker_counts_drawings_as_they_come(playwright_browser, tmp
     finally:
         store.engine.dispose()
         _stop(proc)
+
+
+def test_the_walls_choices_fit_two_lines_on_a_laptop(playwright_browser, tmp_path):
+    """At 1366x768 (a laptop, the sidebar open): the session and the switches on one line; Label, Student and
+    Sort on the next, Sort's two options side by side (it took a third line beside the switches)."""
+    proc, url = start_app({"HWLAB_MODELS_DIR": str(ROOT / "models"), "HWLAB_DB_URL": f"sqlite:///{tmp_path}/class.db"})
+    try:
+        page = playwright_browser.new_page(viewport={"width": 1366, "height": 768})
+        page.goto(url + "class")
+        page.get_by_text("No drawings in this session yet").wait_for(timeout=90_000)
+        main = page.locator('[data-testid="stMain"]')
+        tops = {name: round(main.locator('[data-testid="stSelectbox"]').filter(has_text=name).first.bounding_box()["y"])
+                for name in ("Class session", "Label", "Student")}
+        sort = main.locator('[data-testid="stRadio"]').filter(has_text="Sort").first.bounding_box()
+        options = [round(o.bounding_box()["y"]) for o in main.get_by_role("radio").all()]
+        assert tops["Label"] == tops["Student"] == round(sort["y"]) > tops["Class session"], (tops, sort)
+        assert len(options) == 2 and len(set(options)) == 1, options  # "Newest", "Confident mistakes first"
+        assert sort["x"] + sort["width"] <= 1366 and page.get_by_role("radiogroup", name="Sort").count() == 1
+    finally:
+        _stop(proc)

@@ -84,6 +84,11 @@ def test_presenter_view_on_a_projector(app_url, playwright_browser):
         ticks = page.evaluate("""() => [...document.querySelectorAll(
             '[data-testid="stVegaLiteChart"] .role-axis-label text')].map(t => parseFloat(getComputedStyle(t).fontSize))""")
         assert len(ticks) >= 10 and min(ticks) >= 24, ticks  # the bars' class labels too
+        captions = page.evaluate("""() => ['.st-key-answer_canvas [data-testid="stImageCaption"]',
+            '.st-key-draw_model [data-testid="stCaptionContainer"] p'].map(q => [...document.querySelectorAll(q)].map(
+            e => [e.innerText.slice(0, 20), parseFloat(getComputedStyle(e).fontSize)]))""")
+        view, model = captions  # "What the model sees (28×28)" and the model's line (laptop view: 14 px)
+        assert view and model and all(size >= 24 for _, size in view + model), captions
     finally:
         context.close()
 

@@ -15,6 +15,7 @@ CANVAS_PX = 280            # the canvas in the drawn-input protocol (core/datase
 PRESENT_CANVAS_PX = 392    # presenter view: 1.4x, the pen width scaled alike so strokes look the same
 PRESENT_KEY = "present"    # session state of the sidebar toggle; the query parameter has the same name
 ANSWER_MIN_REM = 20        # narrower than this beside the canvas, and the answer goes under it
+PRESENT_CAPTION_REM = 1.6  # presenter view: every caption around the answer (runner-up, 28x28 view, the model)
 
 _CSS = """
 <style>
@@ -56,15 +57,16 @@ _PRESENT_CSS = """
 .st-key-verdict_canvas [data-testid="stMetricLabel"] p { font-size: 2.2rem; }
 .st-key-verdict_canvas [data-testid="stMetricValue"] { font-size: 9rem; line-height: 1.05; }
 .st-key-verdict_canvas [data-testid="stMetricDelta"] { font-size: 2.4rem; }
-.st-key-verdict_canvas [data-testid="stCaptionContainer"] p { font-size: 1.6rem; }
+.st-key-verdict_canvas [data-testid="stCaptionContainer"] p { font-size: PRESENT_CAPTIONrem; }
 /* The title stays (the page's one heading for a screen reader, and what tells a browser the page is there), small */
 .st-key-draw_title h1 { font-size: 1.1rem; padding: 0; }
 div:has(> .st-key-verdict_canvas) { max-width: 40rem; }
-/* The captions around the answer ("What the model sees (28×28)", the model's line) read from the back too. */
+/* The captions around the answer ("What the model sees (28×28)", the model's line) read from the back too: as
+   large as the runner-up line (a caption is 0.875rem elsewhere). */
 .st-key-answer_canvas [data-testid="stImageCaption"], .st-key-answer_canvas [data-testid="stImageCaption"] *,
-.st-key-draw_model [data-testid="stCaptionContainer"] p { font-size: 1.35rem; line-height: 1.3; }
+.st-key-draw_model [data-testid="stCaptionContainer"] p { font-size: PRESENT_CAPTIONrem; line-height: 1.3; }
 </style>
-"""
+""".replace("PRESENT_CAPTION", str(PRESENT_CAPTION_REM))
 
 
 def presenter_view() -> bool:

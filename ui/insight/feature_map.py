@@ -88,23 +88,37 @@ def clicked(m: feature_map.FeatureMap, event) -> Optional[int]:
     return None
 
 
+DRAWING = ":material/hourglass_top: Drawing the map…"
+
+
 def show_feature_map(pred: registry.Predictor, x: Optional[np.ndarray], key: str) -> None:
     """The bundle's map with x (float32 (1,28,28,1)) as a star; a clicked point is shown and explained."""
     name, mtime = pred.bundle.name, pred.bundle.mtime
+    # The view's first element, written before the map, the model and the thumbnails load: it takes the place of
+    # what the run before showed there ("Draw something first."), which a browser keeps on screen until this run
+    # writes there (as the line-up's). It says the map is coming, then holds the map.
+    head = st.empty()
+    head.caption(DRAWING)
     try:
         m = _map(name, mtime)
     except HWLabError as exc:
-        st.error(str(exc))
+        head.error(str(exc))
         return
     if m is None:
-        st.info(f"{pred.card['title']} has no map yet: `python -m core.insight.feature_map {name}` draws it "
-                "(models trained here get one at once).")
+        head.info(f"{pred.card['title']} has no map yet: `python -m core.insight.feature_map {name}` draws it "
+                  "(models trained here get one at once).")
         return
     star = m.place(_embedder(name, mtime)(x))[0] if x is not None else None
+    thumbs = _thumbnails(name, mtime)
+    with head.container():
+        _show(pred, m, star, thumbs, key)
+
+
+def _show(pred: registry.Predictor, m: feature_map.FeatureMap, star: Optional[np.ndarray], thumbs: tuple[str, ...],
+          key: str) -> None:
     st.caption(f"{len(m.xy):,} images of the {m.source}, placed by PCA then t-SNE of the model's last hidden layer: "
                "close points look alike to the model. The star is your input. Hover a point to see its image, click it "
                "to explain it; the wheel zooms, dragging moves the map.")
-    thumbs = _thumbnails(name, mtime)
     event = st.vega_lite_chart(figure(m, star, thumbs), key=f"{key}-map", on_select="rerun", selection_mode=PICK,
                                width="stretch")
     i = clicked(m, event)
