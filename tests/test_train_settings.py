@@ -115,6 +115,44 @@ def test_a_rate_measured_on_an_earlier_version_of_the_architecture_is_not_used(t
     assert train_estimate.estimate("quicknet", 60000, "1") is None
     assert train_estimate.estimate("quicknet", 60000, "1", drawn_eval=False)["seconds"] == pytest.approx(4 + 2 + 5 + 30)
 
+
+@needs_shared
+def test_rendering_the_pen_drawings_is_said_and_is_not_counted_as_a_part_of_a_run(models_dir, tmp_path, monkeypatch):
+    """A machine's first run with drawn-input accuracy renders the pen drawings (minutes for UNIPEN's, once):
+    it says so while it renders, and its record keeps the drawn-input part without the rendering, or the
+    Train page would promise every later run those minutes (it said 707 s for a 40 s run)."""
+    import gzip
+    import itertools
+
+    from core.datasets import drawn
+    from core.training import run as training
+
+    monkeypatch.setenv("HWLAB_CACHE_DIR", str(tmp_path / "cache"))
+    small = tmp_path / "pen.jsonl.gz"  # 60 drawings of the real file stand for both sources
+    with gzip.open(drawn.source_path("pendigits"), "rt") as src, gzip.open(small, "wt") as out:
+        out.writelines(itertools.islice(src, 60))
+    monkeypatch.setattr(drawn, "source_path", lambda source: small)
+    real = drawn.rendered
+
+    def slow(source, style, workers=None, progress=None):  # rendering that takes a while, as it does
+        if not drawn.is_rendered(source, style):
+            time.sleep(1.5)
+        return real(source, style, workers, progress)
+    monkeypatch.setattr(drawn, "rendered", slow)
+
+    def train(name):
+        events = []
+        training.train(Settings(dataset="mnist", arch="quicknet", limit=8000, name=name), events.append)
+        return [e["message"] for e in events if e["event"] == "status" and "pen drawings" in e["message"]]
+
+    said = train("first")
+    assert said and said[0].startswith("rendering the pendigits pen drawings, once on this machine")
+    first = train_estimate.measured("quicknet", "all")["drawn_s"]
+    assert first < 1.0, first  # the rendering took 3 s: it is not in the part
+    assert train("second") == []  # kept: nothing to render, nothing said
+    assert train_estimate.measured("quicknet", "all")["drawn_s"] < 1.0
+
+
 @needs_shared
 def test_cli_trains_the_quick_preset_and_records_this_machines_rate(models_dir, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("HWLAB_CACHE_DIR", str(tmp_path / "cache"))
