@@ -186,7 +186,7 @@ def test_cli_insight_errors_are_sentences(shipped, tmp_path, capsys, monkeypatch
     assert code == 2 and rows == [] and len(err.splitlines()) == 2 and all(
         line.startswith("error: ") for line in err.splitlines())
     code, _, err = _run(capsys, "lineup", "--dataset", "no-such-set", str(bad))
-    assert code == 2 and err.startswith("error: No usable model") and "Traceback" not in err
+    assert code == 2 and err.startswith("error: Unknown dataset 'no-such-set'") and "Traceback" not in err
     monkeypatch.setenv("HWLAB_DATA_DIR", str(tmp_path / "nothing"))
     from core.datasets import shipped_sample
 

@@ -97,7 +97,11 @@ def test_the_session_picker_counts_drawings_as_they_come(playwright_browser, tmp
     def send(**kw):
         store.add("ann", "1", x, "mnist", "mnist-keras-example-cnn", [str(i) for i in range(10)], p, **kw)
 
-    def shows(pattern: str, timeout_s: float = 6.0) -> str:  # the picker's line (an input's value) once it matches
+    # The wall refreshes every 2 s; a refresh that first draws drawings took over 6 s on a slow 2-core machine
+    # (passing in 19 s with room to spare): the bound says "without a reload", not how fast.
+    refresh_s = 30.0
+
+    def shows(pattern: str, timeout_s: float = refresh_s) -> str:  # the picker's line, once it matches
         deadline = time.time() + timeout_s
         while True:
             line = page.get_by_role("combobox", name="Class session").input_value()
@@ -113,16 +117,16 @@ def test_the_session_picker_counts_drawings_as_they_come(playwright_browser, tmp
         shows(r"0 drawings \(now\)", 0)
         send()
         send()
-        shows(r"Session 1 · .* · 2 drawings \(now\)", 6)
+        shows(r"Session 1 · .* · 2 drawings \(now\)")
         old = store.current_session()["id"]
         store.new_session()  # another teacher's screen starts a session: this wall follows it
-        shows(r"Session 2 · .* · 0 drawings \(now\)", 6)
-        page.get_by_text("No drawings in this session yet").wait_for(timeout=6_000)
+        shows(r"Session 2 · .* · 0 drawings \(now\)")
+        page.get_by_text("No drawings in this session yet").wait_for(timeout=refresh_s * 1000)
         page.get_by_role("combobox", name="Class session").click()
         page.get_by_role("option", name=re.compile(r"Session 1 ")).click()
-        shows(r"Session 1 · .* · 2 drawings \(archived\)", 10)
+        shows(r"Session 1 · .* · 2 drawings \(archived\)")
         send(session_id=old)  # its count changes: the pick stays
-        shows(r"Session 1 · .* · 3 drawings \(archived\)", 6)
+        shows(r"Session 1 · .* · 3 drawings \(archived\)")
         time.sleep(2.5)
         shows(r"Session 1 · .* · 3 drawings \(archived\)", 0)
         assert not page.get_by_text("No drawings in this session yet").count()
