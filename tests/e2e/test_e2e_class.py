@@ -144,9 +144,14 @@ def test_the_walls_choices_fit_two_lines_on_a_laptop(playwright_browser, tmp_pat
         page.goto(url + "class")
         page.get_by_text("No drawings in this session yet").wait_for(timeout=90_000)
         main = page.locator('[data-testid="stMain"]')
-        tops = {name: round(main.locator('[data-testid="stSelectbox"]').filter(has_text=name).first.bounding_box()["y"])
-                for name in ("Class session", "Label", "Student")}
-        sort = main.locator('[data-testid="stRadio"]').filter(has_text="Sort").first.bounding_box()
+        deadline = time.time() + 15  # the page settles after its first paint (the live wall's first refresh)
+        while True:
+            tops = {name: round(main.locator('[data-testid="stSelectbox"]').filter(has_text=name).first.bounding_box()["y"])
+                    for name in ("Class session", "Label", "Student")}
+            sort = main.locator('[data-testid="stRadio"]').filter(has_text="Sort").first.bounding_box()
+            if tops["Label"] == tops["Student"] == round(sort["y"]) or time.time() > deadline:
+                break
+            time.sleep(0.25)
         options = [round(o.bounding_box()["y"]) for o in main.get_by_role("radio").all()]
         assert tops["Label"] == tops["Student"] == round(sort["y"]) > tops["Class session"], (tops, sort)
         assert len(options) == 2 and len(set(options)) == 1, options  # "Newest", "Confident mistakes first"
